@@ -1,0 +1,2 @@
+_base_ = ['mmseg::_base_/default_runtime.py']
+default_scope = 'mmwsss'

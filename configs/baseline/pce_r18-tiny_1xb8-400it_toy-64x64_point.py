@@ -1,0 +1,8 @@
+# The demo: partial cross-entropy from "What's the point" clicks on the toy set.
+_base_ = [
+    '../_base_/models/pce_r18-tiny.py', '../_base_/datasets/toy_weak.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_toy.py'
+]
+crop_size = (64, 64)
+model = dict(data_preprocessor=dict(size=crop_size))
+randomness = dict(seed=0, deterministic=False)

@@ -1,0 +1,135 @@
+from typing import Optional
+
+import cv2
+import numpy as np
+import torch
+from mmengine.structures import InstanceData, PixelData
+from mmseg.datasets.transforms import PackSegInputs
+
+from mmwsss.registry import TRANSFORMS
+
+
+def rasterize_weak_target(shape, weak_map=None, points=None, point_labels=None,
+                          boxes=None, box_labels=None, point_radius=0,
+                          box_fill='ignore', box_background: Optional[int] = 0,
+                          ignore_index=255) -> np.ndarray:
+    """The per-pixel training target of a weak annotation.
+
+    Starts from ``weak_map`` (or all ``ignore_index``). Boxes: pixels outside
+    every box become ``box_background`` (unless None) where still unlabelled;
+    with ``box_fill='class'`` the pixels inside take the box label, smaller
+    boxes over larger ones. Points are drawn last, as disks of
+    ``point_radius`` (0 = the single pixel under the point).
+
+    Returns:
+        np.ndarray: (H, W) uint8.
+    """
+    h, w = shape
+    if weak_map is not None:
+        target = weak_map.copy()
+    else:
+        target = np.full((h, w), ignore_index, np.uint8)
+    if boxes is not None:
+        inside = np.zeros((h, w), bool)
+        order = np.argsort(-(boxes[:, 2] - boxes[:, 0]) *
+                           (boxes[:, 3] - boxes[:, 1]), kind='stable')
+        for k in order:
+            x1, y1, x2, y2 = boxes[k]
+            # pixel j is inside when its centre j + 0.5 lies in [x1, x2)
+            c1, c2 = int(np.ceil(x1 - 0.5)), int(np.ceil(x2 - 0.5))
+            r1, r2 = int(np.ceil(y1 - 0.5)), int(np.ceil(y2 - 0.5))
+            inside[r1:r2, c1:c2] = True
+            if box_fill == 'class':
+                target[r1:r2, c1:c2] = box_labels[k]
+        if box_background is not None:
+            target[~inside & (target == ignore_index)] = box_background
+    if points is not None and len(points):
+        cols = np.clip(np.floor(points[:, 0]).astype(int), 0, w - 1)
+        rows = np.clip(np.floor(points[:, 1]).astype(int), 0, h - 1)
+        if point_radius <= 0:
+            target[rows, cols] = point_labels
+        else:
+            for r, c, lab in zip(rows, cols, point_labels):
+                cv2.circle(target, (int(c), int(r)), point_radius, int(lab), -1)
+    return target
+
+
+@TRANSFORMS.register_module()
+class PackWeakSegInputs(PackSegInputs):
+    """Pack the image and its weak annotations into a ``SegDataSample``.
+
+    ``gt_sem_seg`` holds the training target (``target='weak'``): the weak label
+    map, boxes and points rasterized by :func:`rasterize_weak_target`, so any
+    mmseg decode head with a loss that ignores 255 trains on it (partial
+    cross-entropy). With ``target='dense'`` it holds the dense mask (full
+    supervision). Besides, the data sample carries:
+
+    - ``gt_tags``: (num_classes,) float multi-hot tensor of image tags;
+    - ``gt_points``: ``InstanceData(points (N, 2) float, labels (N,) long)``;
+    - ``gt_instances``: ``InstanceData(bboxes (N, 4) float, labels (N,))``;
+    - ``weak_label`` in the meta information.
+
+    Args:
+        target (str): ``'weak'`` or ``'dense'``. Defaults to ``'weak'``.
+        point_radius (int): Disk radius of rasterized points. Defaults to 0.
+        box_fill (str): ``'ignore'`` or ``'class'`` inside boxes.
+        box_background (int, optional): Label outside all boxes, None to leave
+            it unlabelled. Defaults to 0.
+        ignore_index (int): Unlabelled value. Defaults to 255.
+        meta_keys (tuple): As mmseg's ``PackSegInputs``.
+    """
+
+    def __init__(self, target='weak', point_radius=0, box_fill='ignore',
+                 box_background=0, ignore_index=255,
+                 meta_keys=('img_path', 'seg_map_path', 'ori_shape',
+                            'img_shape', 'pad_shape', 'scale_factor', 'flip',
+                            'flip_direction', 'reduce_zero_label',
+                            'weak_label')):
+        super().__init__(meta_keys=meta_keys)
+        assert target in ('weak', 'dense')
+        assert box_fill in ('ignore', 'class')
+        self.target = target
+        self.point_radius = point_radius
+        self.box_fill = box_fill
+        self.box_background = box_background
+        self.ignore_index = ignore_index
+
+    def transform(self, results: dict) -> dict:
+        packed = super().transform(results)
+        sample = packed['data_samples']
+        if self.target == 'weak' and results.get('weak_label') is not None:
+            target = rasterize_weak_target(
+                results['img'].shape[:2],
+                weak_map=results.get('gt_weak_seg_map'),
+                points=results.get('gt_points'),
+                point_labels=results.get('gt_points_labels'),
+                boxes=results.get('gt_bboxes'),
+                box_labels=results.get('gt_bboxes_labels'),
+                point_radius=self.point_radius, box_fill=self.box_fill,
+                box_background=(self.box_background
+                                if results['weak_label'] == 'boxes' else None),
+                ignore_index=self.ignore_index)
+            sample.gt_sem_seg = PixelData(
+                data=torch.from_numpy(target[None].astype(np.int64)))
+        num_classes = results.get('num_classes')
+        if num_classes is not None and 'gt_tags' in results:
+            tags = torch.zeros(num_classes)
+            tags[torch.as_tensor(results['gt_tags'], dtype=torch.long)] = 1
+            sample.gt_tags = tags
+        if 'gt_points' in results:
+            sample.gt_points = InstanceData(
+                points=torch.as_tensor(results['gt_points'],
+                                       dtype=torch.float32).reshape(-1, 2),
+                labels=torch.as_tensor(results['gt_points_labels'],
+                                       dtype=torch.long))
+        if 'gt_bboxes' in results:
+            sample.gt_instances = InstanceData(
+                bboxes=torch.as_tensor(results['gt_bboxes'],
+                                       dtype=torch.float32).reshape(-1, 4),
+                labels=torch.as_tensor(results['gt_bboxes_labels'],
+                                       dtype=torch.long))
+        return packed
+
+    def __repr__(self):
+        return (f'{type(self).__name__}(target={self.target!r}, point_radius='
+                f'{self.point_radius}, box_fill={self.box_fill!r})')

@@ -1,0 +1,225 @@
+"""Geometric transforms that move weak labels with the image.
+
+Coordinates are continuous: pixel ``(row i, column j)`` covers
+``[j, j + 1) x [i, i + 1)``, so a resize by ``s`` maps ``x -> s * x``, a crop
+at ``(x0, y0)`` maps ``x -> x - x0`` and a horizontal flip of a ``w`` wide image
+maps ``x -> w - x``; a point stays on its pixel through each of them.
+Label maps (``seg_fields``: dense mask, weak label map) are transformed with
+nearest-neighbour interpolation.
+"""
+from typing import Sequence, Tuple
+
+import mmcv
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmcv.transforms.utils import cache_randomness
+
+from mmwsss.registry import TRANSFORMS
+
+
+def _apply_points(results, fn):
+    if 'gt_points' in results:
+        results['gt_points'] = fn(results['gt_points'])
+
+
+def _apply_boxes(results, fn):
+    if 'gt_bboxes' in results:
+        results['gt_bboxes'] = fn(results['gt_bboxes'])
+
+
+def _keep(results, prefix, keep):
+    results[prefix] = results[prefix][keep]
+    results[prefix + '_labels'] = results[prefix + '_labels'][keep]
+
+
+@TRANSFORMS.register_module()
+class WeakRandomResize(BaseTransform):
+    """Resize by a random ratio of a base scale, weak labels included.
+
+    The target is ``scale * ratio`` with ``ratio`` uniform in ``ratio_range``
+    (as mmcv's ``RandomResize``); with ``keep_ratio`` the image is rescaled to
+    fit that size keeping its aspect ratio.
+
+    Args:
+        scale (tuple[int, int]): Base ``(w, h)``.
+        ratio_range (tuple[float, float], optional): Random ratio range.
+            None uses ``scale`` as is.
+        keep_ratio (bool): Keep the aspect ratio. Defaults to True.
+    """
+
+    def __init__(self, scale: Tuple[int, int], ratio_range=None,
+                 keep_ratio: bool = True):
+        self.scale = tuple(scale)
+        self.ratio_range = ratio_range
+        self.keep_ratio = keep_ratio
+
+    @cache_randomness
+    def _random_ratio(self):
+        if self.ratio_range is None:
+            return 1.0
+        return float(np.random.uniform(*self.ratio_range))
+
+    def transform(self, results: dict) -> dict:
+        ratio = self._random_ratio()
+        target = (int(self.scale[0] * ratio), int(self.scale[1] * ratio))
+        h, w = results['img'].shape[:2]
+        if self.keep_ratio:
+            new_w, new_h = mmcv.rescale_size((w, h), target)
+        else:
+            new_w, new_h = target
+        sx, sy = new_w / w, new_h / h
+        results['img'] = mmcv.imresize(results['img'], (new_w, new_h),
+                                       interpolation='bilinear')
+        for key in results.get('seg_fields', []):
+            results[key] = mmcv.imresize(results[key], (new_w, new_h),
+                                         interpolation='nearest')
+        scale = np.array([sx, sy], np.float32)
+        _apply_points(results, lambda p: p * scale)
+        _apply_boxes(results, lambda b: b * np.tile(scale, 2))
+        results['img_shape'] = (new_h, new_w)
+        results['scale'] = (new_w, new_h)
+        results['scale_factor'] = (sx, sy)
+        results['keep_ratio'] = self.keep_ratio
+        return results
+
+    def __repr__(self):
+        return (f'{type(self).__name__}(scale={self.scale}, ratio_range='
+                f'{self.ratio_range}, keep_ratio={self.keep_ratio})')
+
+
+@TRANSFORMS.register_module()
+class WeakRandomCrop(BaseTransform):
+    """Random crop (as mmseg's ``RandomCrop``), weak labels included.
+
+    Points outside the crop are dropped; boxes are clipped to it and dropped
+    when nothing is left. ``cat_max_ratio`` is measured on the weak label map
+    when the sample has one, else on the dense mask.
+
+    Args:
+        crop_size (tuple[int, int]): ``(h, w)`` of the crop.
+        cat_max_ratio (float): Largest share one class may cover; crops are
+            re-drawn up to 10 times to satisfy it. Defaults to 1 (off).
+        ignore_index (int): Unlabelled value. Defaults to 255.
+    """
+
+    def __init__(self, crop_size: Tuple[int, int], cat_max_ratio: float = 1.,
+                 ignore_index: int = 255):
+        if isinstance(crop_size, int):
+            crop_size = (crop_size, crop_size)
+        assert crop_size[0] > 0 and crop_size[1] > 0
+        self.crop_size = tuple(crop_size)
+        self.cat_max_ratio = cat_max_ratio
+        self.ignore_index = ignore_index
+
+    def _draw(self, shape):
+        margin_h = max(shape[0] - self.crop_size[0], 0)
+        margin_w = max(shape[1] - self.crop_size[1], 0)
+        y0 = np.random.randint(0, margin_h + 1)
+        x0 = np.random.randint(0, margin_w + 1)
+        return (y0, min(y0 + self.crop_size[0], shape[0]), x0,
+                min(x0 + self.crop_size[1], shape[1]))
+
+    @cache_randomness
+    def crop_bbox(self, results: dict):
+        shape = results['img'].shape[:2]
+        crop = self._draw(shape)
+        ref = results.get('gt_weak_seg_map', results.get('gt_seg_map'))
+        if self.cat_max_ratio < 1. and ref is not None:
+            for _ in range(10):
+                y1, y2, x1, x2 = crop
+                labels, counts = np.unique(ref[y1:y2, x1:x2],
+                                           return_counts=True)
+                counts = counts[labels != self.ignore_index]
+                if len(counts) > 1 and counts.max() / counts.sum() < \
+                        self.cat_max_ratio:
+                    break
+                crop = self._draw(shape)
+        return crop
+
+    def transform(self, results: dict) -> dict:
+        y1, y2, x1, x2 = self.crop_bbox(results)
+        results['img'] = results['img'][y1:y2, x1:x2, ...]
+        for key in results.get('seg_fields', []):
+            results[key] = results[key][y1:y2, x1:x2]
+        h, w = y2 - y1, x2 - x1
+        offset = np.array([x1, y1], np.float32)
+        if 'gt_points' in results:
+            p = results['gt_points'] - offset
+            inside = ((p[:, 0] >= 0) & (p[:, 0] < w) & (p[:, 1] >= 0) &
+                      (p[:, 1] < h))
+            results['gt_points'] = p
+            _keep(results, 'gt_points', inside)
+        if 'gt_bboxes' in results:
+            b = results['gt_bboxes'] - np.tile(offset, 2)
+            b[:, 0::2] = b[:, 0::2].clip(0, w)
+            b[:, 1::2] = b[:, 1::2].clip(0, h)
+            results['gt_bboxes'] = b
+            _keep(results, 'gt_bboxes', (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1]))
+        results['img_shape'] = (h, w)
+        return results
+
+    def __repr__(self):
+        return (f'{type(self).__name__}(crop_size={self.crop_size}, '
+                f'cat_max_ratio={self.cat_max_ratio})')
+
+
+@TRANSFORMS.register_module()
+class WeakRandomFlip(BaseTransform):
+    """Random horizontal flip, weak labels included.
+
+    Args:
+        prob (float): Flip probability. Defaults to 0.5.
+        swap_label_pairs (Sequence[tuple[int, int]]): Label pairs exchanged by
+            the flip (left/right body parts on DensePose), in every label map
+            and in point and box labels.
+    """
+
+    def __init__(self, prob: float = 0.5,
+                 swap_label_pairs: Sequence[Tuple[int, int]] = ()):
+        assert 0 <= prob <= 1
+        self.prob = prob
+        self.swap_label_pairs = [tuple(p) for p in swap_label_pairs]
+        lut = np.arange(256, dtype=np.uint8)
+        for a, b in self.swap_label_pairs:
+            lut[a], lut[b] = b, a
+        self._lut = lut
+
+    @cache_randomness
+    def _do_flip(self):
+        return np.random.rand() < self.prob
+
+    def transform(self, results: dict) -> dict:
+        flip = self._do_flip()
+        results['flip'] = flip
+        results['flip_direction'] = 'horizontal' if flip else None
+        if not flip:
+            return results
+        w = results['img'].shape[1]
+        results['img'] = np.ascontiguousarray(results['img'][:, ::-1, ...])
+        for key in results.get('seg_fields', []):
+            flipped = results[key][:, ::-1]
+            if self.swap_label_pairs:
+                flipped = self._lut[flipped]
+            results[key] = np.ascontiguousarray(flipped)
+
+        def flip_points(p):
+            p = p.copy()
+            p[:, 0] = w - p[:, 0]
+            return p
+
+        def flip_boxes(b):
+            return np.stack([w - b[:, 2], b[:, 1], w - b[:, 0], b[:, 3]], 1)
+
+        _apply_points(results, flip_points)
+        _apply_boxes(results, flip_boxes)
+        if self.swap_label_pairs:
+            for key in ('gt_points_labels', 'gt_bboxes_labels', 'gt_tags'):
+                if key in results:
+                    results[key] = self._lut[results[key]].astype(np.int64)
+            if 'gt_tags' in results:
+                results['gt_tags'] = np.unique(results['gt_tags'])
+        return results
+
+    def __repr__(self):
+        return (f'{type(self).__name__}(prob={self.prob}, swap_label_pairs='
+                f'{self.swap_label_pairs})')

@@ -1,0 +1,2 @@
+class WeakLabelError(ValueError):
+    """A weak annotation is malformed; the message names the file and the problem."""
