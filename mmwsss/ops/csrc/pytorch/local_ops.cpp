@@ -1,0 +1,106 @@
+// Python bindings and device dispatch of the local weighted-sum ops.
+#include "local_ops.h"
+
+namespace mmwsss {
+namespace {
+
+void check_inputs(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& offsets,
+                  const at::Tensor& out) {
+  TORCH_CHECK(input.dim() == 4 && weight.dim() == 4 && out.dim() == 4,
+              "local_weighted_sum: input, weight and out must be 4-D");
+  TORCH_CHECK(offsets.dim() == 2 && offsets.size(1) == 2 &&
+                  offsets.scalar_type() == at::kInt,
+              "local_weighted_sum: offsets must be an int32 (T, 2) tensor");
+  TORCH_CHECK(weight.size(1) == offsets.size(0),
+              "local_weighted_sum: weight has ", weight.size(1), " taps, offsets ",
+              offsets.size(0));
+  TORCH_CHECK(input.size(0) == weight.size(0) && out.size(0) == input.size(0),
+              "local_weighted_sum: batch sizes differ");
+  TORCH_CHECK(weight.size(2) == out.size(2) && weight.size(3) == out.size(3),
+              "local_weighted_sum: weight and output sizes differ");
+  TORCH_CHECK(input.is_contiguous() && weight.is_contiguous() && out.is_contiguous(),
+              "local_weighted_sum: tensors must be contiguous");
+  TORCH_CHECK(input.scalar_type() == weight.scalar_type() &&
+                  out.scalar_type() == input.scalar_type(),
+              "local_weighted_sum: dtypes differ");
+}
+
+bool on_cuda(const at::Tensor& t) { return t.device().is_cuda(); }
+
+[[noreturn]] void no_cuda() {
+  TORCH_CHECK(false, "mmwsss._ext was built without CUDA; reinstall with a CUDA toolkit "
+                     "(or FORCE_CUDA=1) to run these ops on the GPU");
+}
+
+}  // namespace
+
+void forward(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& offsets,
+             at::Tensor out, int64_t stride, int64_t pad_mode) {
+  check_inputs(input, weight, offsets, out);
+  TORCH_CHECK(input.size(1) == out.size(1), "local_weighted_sum: channel counts differ");
+  if (on_cuda(input)) {
+#ifdef WITH_CUDA
+    local_weighted_sum_forward_cuda(input, weight, offsets.to(input.device()), out, stride,
+                                    pad_mode);
+#else
+    no_cuda();
+#endif
+  } else {
+    local_weighted_sum_forward_cpu(input, weight, offsets, out, stride, pad_mode);
+  }
+}
+
+void backward_input(const at::Tensor& grad_out, const at::Tensor& weight,
+                    const at::Tensor& offsets, at::Tensor grad_input, int64_t stride,
+                    int64_t pad_mode) {
+  check_inputs(grad_input, weight, offsets, grad_out);
+  if (on_cuda(grad_out)) {
+#ifdef WITH_CUDA
+    local_weighted_sum_backward_input_cuda(grad_out, weight, offsets.to(grad_out.device()),
+                                           grad_input, stride, pad_mode);
+#else
+    no_cuda();
+#endif
+  } else {
+    local_weighted_sum_backward_input_cpu(grad_out, weight, offsets, grad_input, stride,
+                                          pad_mode);
+  }
+}
+
+void local_dot(const at::Tensor& a, const at::Tensor& b, const at::Tensor& offsets,
+               at::Tensor res, int64_t stride, int64_t pad_mode) {
+  check_inputs(b, res, offsets, a);
+  TORCH_CHECK(a.size(1) == b.size(1), "local_dot: channel counts differ");
+  if (on_cuda(a)) {
+#ifdef WITH_CUDA
+    local_dot_cuda(a, b, offsets.to(a.device()), res, stride, pad_mode);
+#else
+    no_cuda();
+#endif
+  } else {
+    local_dot_cpu(a, b, offsets, res, stride, pad_mode);
+  }
+}
+
+bool with_cuda() {
+#ifdef WITH_CUDA
+  return true;
+#else
+  return false;
+#endif
+}
+
+}  // namespace mmwsss
+
+PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
+  m.def("local_weighted_sum_forward", &mmwsss::forward, "local weighted sum (forward)",
+        py::arg("input"), py::arg("weight"), py::arg("offsets"), py::arg("out"),
+        py::arg("stride"), py::arg("pad_mode"));
+  m.def("local_weighted_sum_backward_input", &mmwsss::backward_input,
+        "local weighted sum (gradient of the input)", py::arg("grad_out"), py::arg("weight"),
+        py::arg("offsets"), py::arg("grad_input"), py::arg("stride"), py::arg("pad_mode"));
+  m.def("local_dot", &mmwsss::local_dot, "local dot products (gradient of the weight)",
+        py::arg("a"), py::arg("b"), py::arg("offsets"), py::arg("res"), py::arg("stride"),
+        py::arg("pad_mode"));
+  m.def("with_cuda", &mmwsss::with_cuda, "whether the CUDA kernels were compiled");
+}

@@ -1,0 +1,34 @@
+"""Loads the compiled extension ``mmwsss._ext``, or reports the fallback once."""
+import os
+
+from mmengine.logging import print_log
+
+_STATE = {}
+
+
+def load_ext():
+    """The compiled module, or None (the ops then use their PyTorch reference).
+
+    ``MMWSSS_OPS=reference`` in the environment forces the reference path.
+    """
+    if 'ext' not in _STATE:
+        ext = None
+        if os.environ.get('MMWSSS_OPS', '') != 'reference':
+            try:
+                from mmwsss import _ext as ext
+            except ImportError as e:
+                print_log(
+                    f'mmwsss._ext is not built ({e}); mmwsss.ops use the '
+                    f'pure-PyTorch reference implementations (slower, more '
+                    f'memory). Build it with `pip install --no-build-isolation '
+                    f'-e .`', logger='current')
+        _STATE['ext'] = ext
+    return _STATE['ext']
+
+
+def ext_supports(tensor) -> bool:
+    """Whether the compiled kernels can run on ``tensor``'s device."""
+    ext = load_ext()
+    if ext is None:
+        return False
+    return not tensor.is_cuda or ext.with_cuda()

@@ -1,0 +1,115 @@
+"""PAMR: pixel-adaptive mask refinement (Araslanov & Roth, 2020)."""
+from typing import Sequence
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .local_weighted_sum import (gather_taps, local_weighted_sum,
+                                 neighbour_offsets)
+
+
+def _window_offsets(dilations):
+    # the full 3x3 window (centre included) at every dilation: std support
+    return torch.tensor([(dy * d, dx * d) for d in dilations
+                         for dy in (-1, 0, 1) for dx in (-1, 0, 1)],
+                        dtype=torch.int32)
+
+
+def _shifted(padded, pad, dy, dx, H, W):
+    return padded[:, :, pad + dy:pad + dy + H, pad + dx:pad + dx + W]
+
+
+def pamr_affinity(image: torch.Tensor,
+                  dilations: Sequence[int] = (1, 2, 4, 8, 12, 24),
+                  eps: float = 1e-8) -> torch.Tensor:
+    """PAMR's affinities to the 8 neighbours at each dilation.
+
+    ``a_ij = softmax_j(mean_k(-|I_ik - I_jk| / (eps + 0.1 * sigma_ik)))`` with
+    ``sigma_ik`` the (unbiased) standard deviation of channel k over the 3x3
+    windows of all dilations around i, replicate padding. Computed tap by tap
+    in O(B * K * H * W) memory besides the (B, T, H, W) result.
+
+    Args:
+        image (Tensor): (B, K, H, W).
+        dilations (Sequence[int]): Dilations of the 3x3 neighbourhoods.
+
+    Returns:
+        Tensor: (B, 8 * len(dilations), H, W), summing to 1 over dim 1.
+    """
+    B, K, H, W = image.shape
+    pad = max(dilations)
+    padded = F.pad(image, [pad] * 4, mode='replicate')
+    window = _window_offsets(dilations).tolist()
+    mean = sum(_shifted(padded, pad, dy, dx, H, W) for dy, dx in window)
+    mean = mean / len(window)
+    var = sum((_shifted(padded, pad, dy, dx, H, W) - mean)**2
+              for dy, dx in window) / (len(window) - 1)
+    scale = 1.0 / (eps + 0.1 * var.sqrt())
+    logits = torch.stack([
+        -((image - _shifted(padded, pad, dy, dx, H, W)).abs() * scale).mean(1)
+        for dy, dx in neighbour_offsets(dilations).tolist()
+    ], 1)
+    return logits.softmax(1)
+
+
+def pamr(image: torch.Tensor,
+         masks: torch.Tensor,
+         dilations: Sequence[int] = (1, 2, 4, 8, 12, 24),
+         num_iters: int = 10) -> torch.Tensor:
+    """Refine masks by repeated affinity-weighted averaging over neighbours.
+
+    Args:
+        image (Tensor): (B, 3, H, W) in [0, 1].
+        masks (Tensor): (B, C, H, W) class scores or probabilities.
+        dilations (Sequence[int]): Neighbourhood dilations.
+        num_iters (int): Refinement steps. Defaults to 10.
+
+    Returns:
+        Tensor: (B, C, H, W) refined masks.
+    """
+    if image.shape[0] != masks.shape[0] or image.shape[2:] != masks.shape[2:]:
+        raise ValueError(f'image {tuple(image.shape)} and masks '
+                         f'{tuple(masks.shape)} must share batch and size')
+    aff = pamr_affinity(image.to(masks.dtype), dilations)
+    offsets = neighbour_offsets(dilations)
+    for _ in range(num_iters):
+        masks = local_weighted_sum(masks, aff, offsets, 1, 'replicate')
+    return masks
+
+
+def pamr_reference(image: torch.Tensor,
+                   masks: torch.Tensor,
+                   dilations: Sequence[int] = (1, 2, 4, 8, 12, 24),
+                   num_iters: int = 10) -> torch.Tensor:
+    """The straightforward PAMR: unfold image and masks into (B, K|C, T, H, W)."""
+    image = image.to(masks.dtype)
+    size = image.shape[2:]
+    x_std = gather_taps(image, _window_offsets(dilations), size, 1,
+                        'replicate').std(2, keepdim=True)
+    offsets = neighbour_offsets(dilations)
+    diff = (image.unsqueeze(2) -
+            gather_taps(image, offsets, size, 1, 'replicate')).abs()
+    aff = (-diff / (1e-8 + 0.1 * x_std)).mean(1, keepdim=True).softmax(2)
+    for _ in range(num_iters):
+        masks = (gather_taps(masks, offsets, size, 1, 'replicate') *
+                 aff).sum(2)
+    return masks
+
+
+class PAMR(nn.Module):
+    """Module form of :func:`pamr`.
+
+    Args:
+        num_iters (int): Refinement steps. Defaults to 10.
+        dilations (Sequence[int]): Neighbourhood dilations.
+    """
+
+    def __init__(self, num_iters: int = 10,
+                 dilations: Sequence[int] = (1, 2, 4, 8, 12, 24)):
+        super().__init__()
+        self.num_iters = num_iters
+        self.dilations = tuple(dilations)
+
+    def forward(self, image, masks):
+        return pamr(image, masks, self.dilations, self.num_iters)
