@@ -13,7 +13,11 @@ def load_ext():
     """
     if 'ext' not in _STATE:
         ext = None
-        if os.environ.get('MMWSSS_OPS', '') != 'reference':
+        if os.environ.get('MMWSSS_OPS', '') == 'reference':
+            print_log(
+                'MMWSSS_OPS=reference: mmwsss.ops use the pure-PyTorch '
+                'reference implementations', logger='current')
+        else:
             try:
                 from mmwsss import _ext as ext
             except ImportError as e:

@@ -54,8 +54,9 @@ def _dense_walk(e, s, beta, gamma, num_steps, max_elements):
     chunk = max(1, max_elements // (N * N))
     for start in range(0, B, chunk):  # bounds memory to max_elements
         ec = e[start:start + chunk]
-        aff = torch.exp(beta * gamma * (torch.bmm(ec.transpose(1, 2), ec) - 1))
-        T = aff / aff.sum(1, keepdim=True)
+        # in place: one (chunk, N, N) buffer becomes the transition matrix
+        T = torch.bmm(ec.transpose(1, 2), ec).sub_(1).mul_(beta * gamma).exp_()
+        T.div_(T.sum(1, keepdim=True))
         out = s[start:start + chunk]
         for _ in range(num_steps):
             out = torch.bmm(out, T)
