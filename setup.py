@@ -7,7 +7,7 @@ import shutil
 from setuptools import find_packages, setup
 
 HERE = osp.dirname(osp.abspath(__file__))
-MIM_ITEMS = ['configs', 'tools']
+MIM_ITEMS = ['configs', 'tools', 'model-index.yml']
 
 
 def readme():
@@ -45,8 +45,10 @@ def add_mim_extension():
             shutil.rmtree(dst)
         if mode == 'symlink':
             os.symlink(osp.relpath(src, mim_path), dst)
-        else:
+        elif osp.isdir(src):
             shutil.copytree(src, dst)
+        else:
+            shutil.copyfile(src, dst)
 
 
 def get_extensions():
@@ -97,7 +99,10 @@ if __name__ == '__main__':
         python_requires='>=3.10',
         packages=find_packages(exclude=('configs', 'tools', 'tests')),
         include_package_data=True,
-        package_data={'mmwsss': ['.mim/configs/**/*', '.mim/tools/**/*']},
+        package_data={
+            'mmwsss':
+            ['.mim/configs/**/*', '.mim/tools/**/*', '.mim/model-index.yml']
+        },
         install_requires=[
             'mmengine==0.10.7', 'mmsegmentation==1.2.2', 'numpy',
             'opencv-python-headless', 'scipy', 'scikit-image', 'tqdm'

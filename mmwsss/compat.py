@@ -10,11 +10,19 @@ installed packages on disk.
    fails with ``UnpicklingError``. :func:`patch_checkpoint_loading` registers a
    local-file loader that passes ``weights_only=False``. Checkpoints are trusted
    files the user wrote or downloaded on purpose, as before torch 2.6.
-2. mmengine wraps a model for distributed training with
-   ``device_ids=[LOCAL_RANK]``, which ``DistributedDataParallel`` rejects for a
-   model on the CPU. :func:`adapt_cfg_for_device` sets ``device_ids=None`` and the
-   ``gloo`` backend when no GPU is present, so ``tools/dist_train.sh`` also runs
-   on CPU-only machines.
+2. mmengine cannot train distributed on a machine without GPU: its launcher
+   set-up calls ``torch.cuda.set_device`` unconditionally, and it wraps the
+   model with ``device_ids=[LOCAL_RANK]``, which ``DistributedDataParallel``
+   rejects for a model on the CPU. :func:`patch_cpu_distributed` skips
+   ``set_device`` when CUDA is unavailable, and :func:`adapt_cfg_for_device`
+   sets ``device_ids=None``, the ``gloo`` backend and plain BN, so
+   ``tools/dist_train.sh`` also runs on CPU-only machines.
+3. mmengine resolves ``pkg::path`` config inheritance only for a hard-coded list
+   of OpenMMLab packages, and finds a package's folder through its
+   distribution's location, which is wrong for editable installs.
+   :func:`register_config_scope` adds ``mmwsss`` to that list and resolves it to
+   the folder of the imported package, so ``_base_ = 'mmwsss::...'`` works
+   (``mmwsss`` must be imported first, as ``tools/*.py`` do).
 """
 import os.path as osp
 
@@ -35,6 +43,43 @@ def patch_checkpoint_loading() -> None:
     from mmengine.runner.checkpoint import CheckpointLoader
     CheckpointLoader.register_scheme(
         prefixes='', loader=_load_local_checkpoint, force=True)
+
+
+def patch_cpu_distributed() -> None:
+    """Skip ``torch.cuda.set_device`` in mmengine's launcher set-up on
+    machines without CUDA."""
+    from mmengine.dist import utils as dist_utils
+    original = dist_utils._init_dist_pytorch
+    if getattr(original, '_mmwsss', False):
+        return
+
+    def _init_dist_pytorch(backend, init_backend='torch', **kwargs):
+        if torch.cuda.is_available():
+            return original(backend, init_backend, **kwargs)
+        if init_backend != 'torch':
+            raise ValueError(f'init_backend {init_backend!r} needs a GPU')
+        torch.distributed.init_process_group(backend=backend, **kwargs)
+
+    _init_dist_pytorch._mmwsss = True
+    dist_utils._init_dist_pytorch = _init_dist_pytorch
+
+
+def register_config_scope() -> None:
+    """Let ``mmwsss::`` config paths resolve to ``mmwsss/.mim/configs``."""
+    import mmengine.config.config as config_module
+    from mmengine.config import utils as config_utils
+    config_utils.MODULE2PACKAGE.setdefault('mmwsss', 'mmwsss')
+    original = config_module.get_installed_path
+    if getattr(original, '_mmwsss', False):
+        return
+
+    def get_installed_path(package: str) -> str:
+        if package == 'mmwsss':
+            return osp.dirname(osp.abspath(__file__))
+        return original(package)
+
+    get_installed_path._mmwsss = True
+    config_module.get_installed_path = get_installed_path
 
 
 def adapt_cfg_for_device(cfg) -> None:
@@ -74,6 +119,8 @@ def apply_all() -> None:
     if _PATCHED:
         return
     patch_checkpoint_loading()
+    patch_cpu_distributed()
+    register_config_scope()
     _PATCHED = True
 
 

@@ -22,13 +22,14 @@ import cv2
 import numpy as np
 
 from mmwsss.registry import DATASETS
-from .generators import boxes_from_mask, connected_segments, points_from_mask
+from .generators import (boxes_from_mask, connected_segments, innermost_pixel,
+                         points_from_mask)
 from .weak_annotations import rasterize_strokes
 from .weak_seg_dataset import WeakSegDataset
 
 TOY_CLASSES = ('background', 'disc', 'square', 'triangle')
 TOY_PALETTE = [[0, 0, 0], [220, 60, 60], [60, 60, 220], [60, 200, 60]]
-TOY_VERSION = 1
+TOY_VERSION = 2
 
 
 @DATASETS.register_module()
@@ -78,12 +79,15 @@ def _draw_object(rng, mask, size, label):
 
 
 def _chord_strokes(mask, ignore_index=255, min_area=12):
-    """A horizontal chord through the innermost pixel of every segment."""
+    """A horizontal chord through the innermost pixel of every segment, kept
+    one pixel away from the segment border (strokes are 3 pixels wide)."""
     strokes = []
     for label, comp, _ in connected_segments(mask, ignore_index, (), min_area):
-        dist = cv2.distanceTransform(
-            np.pad(comp, 1).astype(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
-        y, x = np.unravel_index(np.argmax(dist), dist.shape)
+        comp = cv2.erode(comp.astype(np.uint8), np.ones((3, 3), np.uint8),
+                         borderType=cv2.BORDER_REPLICATE).astype(bool)
+        if not comp.any():
+            continue
+        y, x = innermost_pixel(comp)
         row = comp[y]
         left, right = x, x
         while left > 0 and row[left - 1]:

@@ -33,7 +33,7 @@ def test_point_of_a_concave_segment_lies_inside():
     mask[2:19, 2:6] = 1  # a U shape whose centroid is outside
     mask[2:19, 15:19] = 1
     mask[15:19, 2:19] = 1
-    pts, labels = points_from_mask(mask)
+    pts, labels = points_from_mask(mask, background_classes=(0, ))
     x, y = np.floor(pts[0]).astype(int)
     assert labels.tolist() == [1] and mask[y, x] == 1
 

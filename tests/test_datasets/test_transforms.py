@@ -39,14 +39,15 @@ def test_points_stay_on_their_pixels_through_resize_crop_flip(seed):
     results = WeakRandomResize(scale=(64, 48), keep_ratio=True)(results)
     assert results['img'].shape[:2] == (48, 64)
     assert_points_on_their_pixels(results)
+    # each labelled pixel became a 2x2 block whose lower-right pixel holds
+    # the point
+    assert len(results['gt_points']) == (
+        results['gt_weak_seg_map'][1::2, 1::2] != 255).sum()
     results = WeakRandomCrop(crop_size=(30, 40))(results)
     assert results['img'].shape[:2] == (30, 40)
     assert_points_on_their_pixels(results)
     results = WeakRandomFlip(prob=1.0)(results)
     assert_points_on_their_pixels(results)
-    # all labelled pixels of the crop still have their point
-    assert len(results['gt_points']) == (results['gt_weak_seg_map'] !=
-                                         255).sum()
 
 
 def test_crop_drops_outside_points_and_clips_boxes():
@@ -129,3 +130,17 @@ def test_pack_weak_inputs():
     assert ds.gt_instances.bboxes.shape == (2, 4)
     assert ds.metainfo['weak_label'] == 'points'
     assert packed['inputs'].shape == (3, 24, 32)
+
+
+@pytest.mark.parametrize('scale', [(53, 40), (47, 35), (77, 58)])
+def test_points_stay_on_their_pixels_at_fractional_scales(scale):
+    results = sample(seed=sum(scale))
+    out = WeakRandomResize(scale=scale, keep_ratio=True)(results)
+    assert out['img'].shape[1] == scale[0]
+    assert_points_on_their_pixels(out)
+    # points stay at pixel centres, within a pixel of the continuous mapping
+    pts = out['gt_points']
+    np.testing.assert_allclose(pts % 1, 0.5)
+    sx, sy = out['scale_factor']
+    src = (results_pts := sample(seed=sum(scale))['gt_points'])
+    assert np.abs(pts - src * np.array([sx, sy])).max() <= 1.0

@@ -78,4 +78,5 @@ def test_two_process_training_on_cpu(toy_root, tmp_path):
                           text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert osp.isfile(tmp_path / 'iter_4.pth')
-    assert 'world_size: 2' in proc.stdout + proc.stderr
+    log = proc.stdout + proc.stderr
+    assert 'Distributed training: True' in log and 'GPU number: 2' in log

@@ -6,7 +6,7 @@
 #   whats_the_point/*.json          "What's the point" clicks (objects, background)
 #   Annotations/NAME.xml            VOC boxes (and tags)
 # Weak training reads no dense mask. This base trains from scribbles;
-# voc12aug_{points,boxes,tags}.py switch the label type.
+# the point and box leaf configs switch the label type.
 dataset_type = 'PascalVOCWeakDataset'
 data_root = 'data/VOCdevkit/VOC2012'
 crop_size = (512, 512)

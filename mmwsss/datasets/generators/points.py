@@ -6,6 +6,20 @@ import numpy as np
 from .components import connected_segments
 
 
+def innermost_pixel(comp: np.ndarray, dist: np.ndarray = None):
+    """(row, col) of a segment's innermost pixel, ties broken towards the
+    centroid."""
+    if dist is None:
+        dist = cv2.distanceTransform(
+            np.pad(comp, 1).astype(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
+    ys, xs = np.nonzero(comp)
+    d = dist[ys, xs]
+    best = d >= d.max() - 1e-6
+    cy, cx = ys.mean(), xs.mean()
+    k = np.argmin((ys[best] - cy)**2 + (xs[best] - cx)**2)
+    return int(ys[best][k]), int(xs[best][k])
+
+
 def points_from_mask(mask: np.ndarray,
                      background_classes: Sequence[int] = (),
                      num_background_points: int = 0,
@@ -17,8 +31,8 @@ def points_from_mask(mask: np.ndarray,
     centre of every object, plus background clicks sampled outside objects.
 
     The centre of a segment is its innermost pixel (largest distance to the
-    segment border), which always lies inside the segment, also for concave
-    shapes.
+    segment border; among ties, the one nearest to the centroid), which always
+    lies inside the segment, also for concave shapes.
 
     Args:
         mask (np.ndarray): (H, W) dense label map.
@@ -39,7 +53,7 @@ def points_from_mask(mask: np.ndarray,
                                              background_classes, min_area):
         dist = cv2.distanceTransform(
             np.pad(comp, 1).astype(np.uint8), cv2.DIST_L2, 5)[1:-1, 1:-1]
-        y, x = np.unravel_index(np.argmax(dist), dist.shape)
+        y, x = innermost_pixel(comp, dist)
         points.append((x + 0.5, y + 0.5))
         labels.append(label)
     for label in background_classes:

@@ -1,9 +1,13 @@
 """Geometric transforms that move weak labels with the image.
 
 Coordinates are continuous: pixel ``(row i, column j)`` covers
-``[j, j + 1) x [i, i + 1)``, so a resize by ``s`` maps ``x -> s * x``, a crop
-at ``(x0, y0)`` maps ``x -> x - x0`` and a horizontal flip of a ``w`` wide image
-maps ``x -> w - x``; a point stays on its pixel through each of them.
+``[j, j + 1) x [i, i + 1)``. Boxes map exactly: ``x -> s * x`` under a resize
+by ``s``, ``x -> x - x0`` under a crop at ``x0`` and ``x -> w - x`` under a
+horizontal flip of a ``w`` wide image. Points are kept at pixel centres (they
+label one pixel): a crop and a flip map centres to centres, and a resize
+moves a point to the centre of the destination pixel that the
+nearest-neighbour resize of the label maps fills from the point's source pixel
+(the one nearest to ``s * x``), so a point always stays on its pixel's label.
 Label maps (``seg_fields``: dense mask, weak label map) are transformed with
 nearest-neighbour interpolation.
 """
@@ -15,6 +19,24 @@ from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
 
 from mmwsss.registry import TRANSFORMS
+
+
+def resize_point_coords(coords: np.ndarray, src: int, dst: int) -> np.ndarray:
+    """Pixel-centre coordinates along one axis after a nearest resize.
+
+    ``cv2.INTER_NEAREST`` fills destination pixel ``j`` from source pixel
+    ``min(floor(j * src / dst), src - 1)``; a point on source pixel ``c`` moves
+    to the centre of the such ``j`` nearest to ``(c + 0.5) * dst / src`` (or of
+    the nearest pixel, when a downscale drops column ``c``).
+    """
+    src_of = np.minimum(np.floor(np.arange(dst) * (src / dst)), src - 1)
+    c = np.clip(np.floor(coords), 0, src - 1)
+    target = np.floor((c + 0.5) * dst / src)
+    lo = np.searchsorted(src_of, c, 'left')
+    hi = np.searchsorted(src_of, c, 'right') - 1
+    j = np.where(hi >= lo, np.clip(target, lo, np.maximum(hi, lo)),
+                 np.clip(target, 0, dst - 1))
+    return (j + 0.5).astype(np.float32)
 
 
 def _apply_points(results, fn):
@@ -74,7 +96,11 @@ class WeakRandomResize(BaseTransform):
             results[key] = mmcv.imresize(results[key], (new_w, new_h),
                                          interpolation='nearest')
         scale = np.array([sx, sy], np.float32)
-        _apply_points(results, lambda p: p * scale)
+        _apply_points(
+            results, lambda p: np.stack([
+                resize_point_coords(p[:, 0], w, new_w),
+                resize_point_coords(p[:, 1], h, new_h)
+            ], 1).reshape(-1, 2))
         _apply_boxes(results, lambda b: b * np.tile(scale, 2))
         results['img_shape'] = (new_h, new_w)
         results['scale'] = (new_w, new_h)

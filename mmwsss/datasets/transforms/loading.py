@@ -25,7 +25,8 @@ class LoadWeakAnnotations(BaseTransform):
       mapped to ``ignore_index``;
     - ``gt_weak_seg_map`` (H, W) uint8: scribbles, label-map PNGs and
       DensePose keypoint labels, ``ignore_index`` where unlabelled;
-    - ``gt_points`` (N, 2) float32 (x, y) and ``gt_points_labels`` (N,);
+    - ``gt_points`` (N, 2) float32 (x, y), moved to the centre of the pixel
+      under each click, and ``gt_points_labels`` (N,);
     - ``gt_bboxes`` (N, 4) float32 (x1, y1, x2, y2), ``gt_bboxes_labels`` (N,);
     - ``gt_tags`` (T,) int64: image tags (given, or the classes of the other
       weak labels).
@@ -183,6 +184,9 @@ class LoadWeakAnnotations(BaseTransform):
             results['gt_points_labels'] = results['point_labels']
         if 'gt_points' in results:
             self._check_points(results['gt_points'], results)
+            # a click labels the pixel under it: keep points at pixel centres
+            results['gt_points'] = (np.floor(results['gt_points']) +
+                                    0.5).astype(np.float32)
         if 'bboxes' in results:
             results['gt_bboxes'] = results['bboxes'].astype(np.float32)
             results['gt_bboxes_labels'] = results['bbox_labels']

@@ -85,11 +85,15 @@ def rasterize_strokes(strokes: List[Tuple[int, np.ndarray]],
         np.ndarray: (H, W) uint8 label map.
     """
     label_map = np.full(shape, ignore_index, dtype=np.uint8)
+    kernel = np.ones((thickness, thickness), np.uint8)
     for label, pts in strokes:
+        # a 1-pixel polyline widened by a thickness x thickness square, so a
+        # stroke of width w covers +-(w // 2) pixels around its centre line
+        line = np.zeros(shape, np.uint8)
         poly = np.round(pts).astype(np.int32).reshape(-1, 1, 2)
-        cv2.polylines(label_map, [poly], isClosed=False, color=int(label),
-                      thickness=thickness)
-        if len(pts) == 1:
-            cv2.circle(label_map, tuple(poly[0, 0]), max(thickness // 2, 0),
-                       int(label), -1)
+        cv2.polylines(line, [poly], isClosed=False, color=1, thickness=1)
+        line[poly[:, 0, 1], poly[:, 0, 0]] = 1  # single-point strokes
+        if thickness > 1:
+            line = cv2.dilate(line, kernel)
+        label_map[line > 0] = label
     return label_map
