@@ -60,6 +60,17 @@ def test_resume(toy_root, tmp_path):
     runner.train()
     assert runner.iter == 6
     assert osp.isfile(tmp_path / 'iter_6.pth')
+    # tools/test.py evaluates the checkpoint and writes prediction PNGs
+    out_dir = tmp_path / 'preds'
+    proc = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools/test.py'), CONFIG,
+         str(tmp_path / 'iter_6.pth'), '--work-dir', str(tmp_path / 'test'),
+         '--out', str(out_dir), '--cfg-options',
+         f'test_dataloader.dataset.data_root={toy_root}'],
+        cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'mIoU' in proc.stdout and 'J&F' in proc.stdout
+    assert len(os.listdir(out_dir)) == 4  # one PNG per validation image
 
 
 def test_two_process_training_on_cpu(toy_root, tmp_path):
