@@ -10,9 +10,12 @@ and tap j of its window,
 where X is the image in [0, 1] (absolute differences averaged over colour
 channels), sigma_i the standard deviation of X over the window of i and mu_i the
 mean of ``x^(l-1)`` over the window (per class). The paper writes the kernel
-without the normalisation over taps; as in PAMR (which PMP builds on), the
-colour term is normalised with a softmax so that a layer averages. Windows over
-an edge (large sigma) and regions of low mean activation are damped.
+without normalisation; here, as in PAMR (which PMP builds on), the colour term
+is normalised with a softmax over the taps so that a layer averages, and the
+result is renormalised over classes after each layer: the mean term then
+amplifies the classes that are strong around a pixel relative to the others
+(without it, twelve products of means in [0, 1] underflow to zero). Windows
+over an edge (large sigma) and isolated activations are damped.
 """
 from typing import Sequence
 
@@ -54,7 +57,8 @@ def pac_refiner_layer(scores: torch.Tensor, image: torch.Tensor,
     uniform = torch.full_like(kernel, 1.0 / kernel.shape[1])
     mean = local_weighted_sum(scores, uniform, offsets, stride, 'replicate')
     out = local_weighted_sum(scores, kernel, offsets, stride, 'replicate')
-    return out * mean, centre
+    out = out * mean
+    return out / out.sum(1, keepdim=True).clamp(min=eps), centre
 
 
 class PACRefiner(nn.Module):

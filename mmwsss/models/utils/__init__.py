@@ -1,0 +1,3 @@
+from .dense_crf import dense_crf
+
+__all__ = ['dense_crf']
