@@ -4,6 +4,8 @@ from typing import Optional
 import numpy as np
 import torch
 
+from mmwsss.datasets.transforms.formatting import (box_area_order,
+                                                   box_pixel_ranges)
 from mmwsss.models.utils import dense_crf
 from mmwsss.ops import random_walk_color
 
@@ -18,12 +20,9 @@ def _box_constraints(boxes, labels, num_classes, shape, background,
     if background is not None:
         allowed[background] = True
     inside = np.zeros((h, w), bool)
-    order = np.argsort(-(boxes[:, 2] - boxes[:, 0]) *
-                       (boxes[:, 3] - boxes[:, 1]), kind='stable')
-    for k in order:
-        x1, y1, x2, y2 = boxes[k]
-        c1, c2 = int(np.ceil(x1 - 0.5)), int(np.ceil(x2 - 0.5))
-        r1, r2 = int(np.ceil(y1 - 0.5)), int(np.ceil(y2 - 0.5))
+    ranges = box_pixel_ranges(boxes)
+    for k in box_area_order(boxes):
+        c1, r1, c2, r2 = ranges[k]
         allowed[labels[k], r1:r2, c1:c2] = True
         inside[r1:r2, c1:c2] = True
         cx, cy, bw, bh = (c1 + c2) / 2, (r1 + r2) / 2, c2 - c1, r2 - r1

@@ -13,20 +13,12 @@ from mmwsss.datasets.weak_annotations import (densepose_keypoints,
                                               load_densepose,
                                               part_masks_in_image)
 from ..conftest import REPO
-from .test_weak_annotations import _encode_counts_string
+from .test_weak_annotations import _encode_counts_string, rle_runs
 
 
 def rle_string(mask):
-    flat = mask.T.ravel()
-    runs, cur, n = [], 0, 0
-    for v in flat:
-        if v == cur:
-            n += 1
-        else:
-            runs.append(n)
-            cur, n = v, 1
-    runs.append(n)
-    return {'size': list(mask.shape), 'counts': _encode_counts_string(runs)}
+    return {'size': list(mask.shape),
+            'counts': _encode_counts_string(rle_runs(mask))}
 
 
 def person(bbox):

@@ -191,20 +191,24 @@ def _encode_counts_string(counts):
     return ''.join(out)
 
 
-def test_rle_decoding_counts_and_string():
-    mask = np.zeros((4, 5), np.uint8)
-    mask[1:3, 1:4] = 1
-    mask[0, 4] = 1
-    # column-major runs of 0s and 1s
-    flat = mask.T.ravel()
+def rle_runs(mask):
+    """Column-major runs of 0s and 1s (starting with 0s), by a plain loop."""
     runs, cur, n = [], 0, 0
-    for v in flat:
+    for v in mask.T.ravel():
         if v == cur:
             n += 1
         else:
             runs.append(n)
             cur, n = v, 1
     runs.append(n)
+    return runs
+
+
+def test_rle_decoding_counts_and_string():
+    mask = np.zeros((4, 5), np.uint8)
+    mask[1:3, 1:4] = 1
+    mask[0, 4] = 1
+    runs = rle_runs(mask)
     np.testing.assert_array_equal(decode_rle({'size': [4, 5],
                                               'counts': runs}), mask)
     s = _encode_counts_string(runs)

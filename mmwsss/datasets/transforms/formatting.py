@@ -9,6 +9,20 @@ from mmseg.datasets.transforms import PackSegInputs
 from mmwsss.registry import TRANSFORMS
 
 
+def box_pixel_ranges(boxes: np.ndarray) -> np.ndarray:
+    """Integer pixel ranges ``(c1, r1, c2, r2)`` (end exclusive) of boxes in
+    continuous coordinates: pixel j is inside when its centre j + 0.5 lies in
+    ``[x1, x2)``."""
+    return np.ceil(np.asarray(boxes, np.float64).reshape(-1, 4) -
+                   0.5).astype(np.int64)
+
+
+def box_area_order(boxes: np.ndarray) -> np.ndarray:
+    """Indices of boxes from the largest to the smallest (stable)."""
+    return np.argsort(-(boxes[:, 2] - boxes[:, 0]) *
+                      (boxes[:, 3] - boxes[:, 1]), kind='stable')
+
+
 def rasterize_weak_target(shape, weak_map=None, points=None, point_labels=None,
                           boxes=None, box_labels=None, point_radius=0,
                           box_fill='ignore', box_background: Optional[int] = 0,
@@ -31,13 +45,9 @@ def rasterize_weak_target(shape, weak_map=None, points=None, point_labels=None,
         target = np.full((h, w), ignore_index, np.uint8)
     if boxes is not None:
         inside = np.zeros((h, w), bool)
-        order = np.argsort(-(boxes[:, 2] - boxes[:, 0]) *
-                           (boxes[:, 3] - boxes[:, 1]), kind='stable')
-        for k in order:
-            x1, y1, x2, y2 = boxes[k]
-            # pixel j is inside when its centre j + 0.5 lies in [x1, x2)
-            c1, c2 = int(np.ceil(x1 - 0.5)), int(np.ceil(x2 - 0.5))
-            r1, r2 = int(np.ceil(y1 - 0.5)), int(np.ceil(y2 - 0.5))
+        ranges = box_pixel_ranges(boxes)
+        for k in box_area_order(boxes):
+            c1, r1, c2, r2 = ranges[k]
             inside[r1:r2, c1:c2] = True
             if box_fill == 'class':
                 target[r1:r2, c1:c2] = box_labels[k]
