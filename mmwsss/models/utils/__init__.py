@@ -1,3 +1,8 @@
+from .cam_labels import cam_labels_from_boxes, cam_labels_from_tags
 from .dense_crf import dense_crf
+from .spherical_kmeans import grid_init_labels, spherical_kmeans
 
-__all__ = ['dense_crf']
+__all__ = [
+    'cam_labels_from_boxes', 'cam_labels_from_tags', 'dense_crf',
+    'grid_init_labels', 'spherical_kmeans'
+]
