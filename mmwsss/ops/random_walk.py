@@ -64,6 +64,23 @@ def _dense_walk(e, s, beta, gamma, num_steps, max_elements):
     return torch.cat(outs)
 
 
+def window_offsets(radius: int, dilation: int = 1) -> torch.Tensor:
+    """Offsets of the ``(2 radius + 1)^2`` window (centre included)."""
+    return grid_offsets(2 * radius + 1, dilation, radius * dilation)
+
+
+def column_normalise(aff: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
+    """Zero the taps outside the image and normalise over the taps.
+
+    The affinities of a symmetric window are symmetric, so the column sums of
+    the transition matrix are the sums over the taps of each pixel.
+    """
+    ones = aff.new_ones((aff.shape[0], 1) + aff.shape[2:])
+    valid = local_dot(ones, ones, offsets)  # 1 inside the image, 0 outside
+    aff = aff * valid
+    return aff / aff.sum(1, keepdim=True)
+
+
 def local_transition(embeddings: torch.Tensor, radius: int, beta: float = 20,
                      gamma: float = 5, dilation: int = 1):
     """Column-normalised local transition weights over a square window.
@@ -72,15 +89,11 @@ def local_transition(embeddings: torch.Tensor, radius: int, beta: float = 20,
         tuple: weights (B, T, h, w) (zero outside the image) and offsets
         (T, 2) of the ``(2 radius + 1)^2`` window.
     """
-    k = 2 * radius + 1
-    offsets = grid_offsets(k, dilation, radius * dilation)
+    offsets = window_offsets(radius, dilation)
     e = F.normalize(embeddings, dim=1)
     cos = local_dot(e, e, offsets)
-    ones = e.new_ones((e.shape[0], 1) + e.shape[2:])
-    valid = local_dot(ones, ones, offsets)  # 1 inside the image, 0 outside
-    aff = torch.exp(beta * gamma * (cos - 1)) * valid
-    # A is symmetric over a symmetric window: column sums = sums over taps
-    return aff / aff.sum(1, keepdim=True), offsets
+    return column_normalise(torch.exp(beta * gamma * (cos - 1)), offsets), \
+        offsets
 
 
 def random_walk(embeddings: torch.Tensor,
@@ -132,16 +145,14 @@ def color_transition(image: torch.Tensor, radius: int = 1, sigma: float = 0.1,
     ``|I_i - I_j|^2`` comes from one local dot product of the augmented vectors
     ``u_i = (I_i, |I_i|^2, 1)`` and ``v_j = (-2 I_j, 1, |I_j|^2)``.
     """
-    k = 2 * radius + 1
-    offsets = grid_offsets(k, dilation, radius * dilation)
+    offsets = window_offsets(radius, dilation)
     sq = (image**2).sum(1, keepdim=True)
     ones = torch.ones_like(sq)
     u = torch.cat([image, sq, ones], 1)
     v = torch.cat([-2 * image, ones, sq], 1)
     dist2 = local_dot(u, v, offsets).clamp(min=0)
-    valid = local_dot(ones, ones, offsets)
-    aff = torch.exp(-dist2 / (2 * sigma**2)) * valid
-    return aff / aff.sum(1, keepdim=True), offsets
+    return column_normalise(torch.exp(-dist2 / (2 * sigma**2)), offsets), \
+        offsets
 
 
 def random_walk_color(image: torch.Tensor,
