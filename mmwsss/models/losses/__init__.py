@@ -1,4 +1,9 @@
 from .partial_cross_entropy_loss import (PartialCrossEntropyLoss,
                                          partial_cross_entropy)
+from .segsort_plus_loss import (SegSortPlusLoss, segsort_plus_loss,
+                                segsort_plus_loss_dense)
 
-__all__ = ['PartialCrossEntropyLoss', 'partial_cross_entropy']
+__all__ = [
+    'PartialCrossEntropyLoss', 'SegSortPlusLoss', 'partial_cross_entropy',
+    'segsort_plus_loss', 'segsort_plus_loss_dense'
+]
