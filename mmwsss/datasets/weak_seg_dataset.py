@@ -146,16 +146,19 @@ class WeakSegDataset(BaseSegDataset):
         return kept
 
     def _per_image_file(self, info, folder, suffix):
+        """The image's weak-annotation file, or None when it is missing (an
+        error, or a counted skip, per ``on_empty``)."""
         path = osp.join(self._abs(folder), self._stem(info) + suffix)
         if not osp.isfile(path):
-            return None, self._empty(info, f'{path}: missing weak annotation')
-        return path, True
+            self._empty(info, f'{path}: missing weak annotation')
+            return None
+        return path
 
     def _attach_scribble_xml(self, data_list, dir, suffix='.xml',
                              thickness=3):
         kept = []
         for info in data_list:
-            path, keep = self._per_image_file(info, dir, suffix)
+            path = self._per_image_file(info, dir, suffix)
             if path is None:
                 continue
             size, strokes = parse_scribble_xml(path, self.metainfo['classes'])
@@ -169,7 +172,7 @@ class WeakSegDataset(BaseSegDataset):
     def _attach_label_map(self, data_list, dir, suffix='.png'):
         kept = []
         for info in data_list:
-            path, keep = self._per_image_file(info, dir, suffix)
+            path = self._per_image_file(info, dir, suffix)
             if path is None:
                 continue
             # emptiness is checked when the map is read (one file per image)
@@ -181,7 +184,7 @@ class WeakSegDataset(BaseSegDataset):
                         skip_difficult=False):
         kept = []
         for info in data_list:
-            path, keep = self._per_image_file(info, dir, suffix)
+            path = self._per_image_file(info, dir, suffix)
             if path is None:
                 continue
             ann = parse_voc_xml(path, self.metainfo['classes'], skip_difficult)

@@ -1,5 +1,6 @@
 """Short real training runs on the toy set: single process, resume, two
 processes (gloo)."""
+import glob
 import json
 import os
 import os.path as osp
@@ -31,10 +32,7 @@ def toy_cfg(toy_root, work_dir, iters, **extra):
 
 
 def losses(work_dir):
-    logs = sorted(
-        glob_one for glob_one in (
-            osp.join(dp, f) for dp, _, fs in os.walk(work_dir) for f in fs)
-        if glob_one.endswith('.json') and 'vis_data' in glob_one)
+    logs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', '*.json')))
     rows = [json.loads(line) for line in open(logs[-1])]
     return [r['loss'] for r in rows if 'loss' in r], rows
 
