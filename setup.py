@@ -61,7 +61,8 @@ def get_extensions():
                                            CUDAExtension)
     sources = sorted(glob.glob(osp.join(csrc, 'pytorch', '*.cpp')) +
                      glob.glob(osp.join(csrc, 'cpu', '*.cpp')))
-    extra = {'cxx': ['-O3', '-std=c++20']}
+    # -fopenmp: at::parallel_for runs serially in code built without it
+    extra = {'cxx': ['-O3', '-std=c++20', '-fopenmp']}
     define_macros = []
     force_cuda = os.getenv('FORCE_CUDA', '0') == '1'
     if force_cuda or (torch.cuda.is_available() and CUDA_HOME is not None):
@@ -77,7 +78,8 @@ def get_extensions():
             sources=sources,
             include_dirs=[osp.abspath(osp.join(csrc, 'common'))],
             define_macros=define_macros,
-            extra_compile_args=extra)
+            extra_compile_args=extra,
+            extra_link_args=['-fopenmp'])
     ]
 
 

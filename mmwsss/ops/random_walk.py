@@ -4,12 +4,15 @@ SPML (Ke et al., 2021, Appendix A.4) refines per-pixel class scores with
 ``A_ij = exp(gamma * (cos(e_i, e_j) - 1)) ** beta``, ``T = A`` with columns
 normalised to sum to 1, ``out = seeds * T^n``. The released code forms T^64 by
 squaring a dense N x N matrix six times (O(N^3)); here ``seeds`` is multiplied by
-T n times (O(n C N^2), batched ``bmm``), or, for large images, T is restricted to
+T n times (O(n C N^2): on the CPU with the compiled ``dense_walk`` kernel, which
+streams the symmetric affinity matrix without packing it, elsewhere with batched
+``bmm``), or, for large images, T is restricted to
 a local window and applied with the compiled local weighted sum (O(n C N w^2)).
 """
 import torch
 import torch.nn.functional as F
 
+from .ext_loader import load_ext
 from .local_weighted_sum import grid_offsets, local_dot, local_weighted_sum
 
 
@@ -48,16 +51,36 @@ def random_walk_reference(embeddings, seeds, beta=20, gamma=5, num_steps=64):
     return out.view_as(seeds)
 
 
+def _affinity(e, beta, gamma):
+    """A = exp(beta gamma (cos - 1)) of every pixel pair, (B, N, N), symmetric.
+
+    Exponents are clamped at -80 (A >= 1.8e-35, negligible against the
+    diagonal's 1): below about -87 float32 results are subnormal, which makes
+    ``exp`` and every later product several times slower on x86 CPUs.
+    """
+    bias = e.new_full((1, 1, 1), -beta * gamma)
+    logits = torch.baddbmm(bias, e.transpose(1, 2), e, alpha=beta * gamma)
+    return logits.clamp_(min=-80.0).exp_()
+
+
 def _dense_walk(e, s, beta, gamma, num_steps, max_elements):
     B, _, N = e.shape
+    ext = load_ext() if e.device.type == 'cpu' and e.dtype == torch.float32 \
+        else None
     outs = []
     chunk = max(1, max_elements // (N * N))
     for start in range(0, B, chunk):  # bounds memory to max_elements
-        ec = e[start:start + chunk]
-        # in place: one (chunk, N, N) buffer becomes the transition matrix
-        T = torch.bmm(ec.transpose(1, 2), ec).sub_(1).mul_(beta * gamma).exp_()
-        T.div_(T.sum(1, keepdim=True))
-        out = s[start:start + chunk]
+        aff = _affinity(e[start:start + chunk], beta, gamma)
+        deg = aff.sum(1)  # column sums of A (= row sums: A is symmetric)
+        sc = s[start:start + chunk]
+        if ext is not None:
+            # seeds T = seeds A diag(1/deg), as (diag(1/deg) A seeds^T)^T
+            out = ext.dense_walk(aff, deg.reciprocal(),
+                                 sc.transpose(1, 2).contiguous(), num_steps)
+            outs.append(out.transpose(1, 2))
+            continue
+        T = aff.div_(deg.unsqueeze(1))  # in place: one (chunk, N, N) buffer
+        out = sc
         for _ in range(num_steps):
             out = torch.bmm(out, T)
         outs.append(out)

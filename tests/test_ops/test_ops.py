@@ -149,6 +149,55 @@ def test_random_walk_matches_dense_powers(device, num_steps):
     torch.testing.assert_close(local, ref)
 
 
+@pytest.mark.parametrize('num_classes', [1, 5, 8, 16, 21, 24, 30, 50])
+@pytest.mark.parametrize('num_steps', [0, 1, 3])
+def test_dense_walk_kernel_matches_products(num_classes, num_steps):
+    """The CPU kernel (row tails: N = 39, column tails: C not a multiple of
+    8 or 24) against diag(1/deg) A Y in double precision."""
+    ext = load_ext()
+    if ext is None:
+        pytest.skip('mmwsss._ext not built')
+    g = torch.Generator().manual_seed(num_classes)
+    e = torch.nn.functional.normalize(torch.randn(2, 6, 39, generator=g), dim=1)
+    aff = torch.exp(4 * (e.transpose(1, 2) @ e - 1))
+    deg = aff.sum(1)
+    scores = torch.rand(2, 39, num_classes, generator=g)
+    expected = scores.double()
+    for _ in range(num_steps):
+        expected = aff.double() @ expected / deg.double().unsqueeze(2)
+    out = ext.dense_walk(aff, deg.reciprocal(), scores, num_steps)
+    torch.testing.assert_close(out.double(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_dense_walk_kernel_rejects_bad_input():
+    ext = load_ext()
+    if ext is None:
+        pytest.skip('mmwsss._ext not built')
+    aff = torch.ones(1, 4, 4)
+    with pytest.raises(RuntimeError, match='float32'):
+        ext.dense_walk(aff.double(), torch.ones(1, 4), torch.ones(1, 4, 2), 1)
+    with pytest.raises(RuntimeError, match='sizes differ'):
+        ext.dense_walk(aff, torch.ones(1, 5), torch.ones(1, 4, 2), 1)
+
+
+def test_random_walk_float32_matches_squaring():
+    """Clustered embeddings (real mixing within clusters): the float32 walk
+    (the compiled kernel on the CPU) equals T^64 by squaring in double."""
+    g = torch.Generator().manual_seed(0)
+    centres = torch.randn(3, 16, generator=g)
+    labels = torch.randint(0, 3, (2, 20 * 21), generator=g)
+    e = centres[labels].transpose(1, 2) + 0.3 * torch.randn(2, 16, 420,
+                                                           generator=g)
+    e = e.view(2, 16, 20, 21)
+    s = torch.rand(2, 21, 20, 21, generator=g)
+    ref = random_walk_reference(e.double(), s.double())
+    out = random_walk(e, s)
+    assert out.dtype == torch.float32
+    # the walk really mixes: far from the seeds
+    assert (ref - s.double()).abs().max() > 0.1
+    torch.testing.assert_close(out.double(), ref, rtol=1e-4, atol=1e-5)
+
+
 def test_random_walk_hand_computed_two_pixels():
     # two pixels with cos = 0: A = [[1, e^-bg], [e^-bg, 1]], columns sum to 1
     e = torch.tensor([[[[1.0, 0.0]], [[0.0, 1.0]]]])  # (1, 2, 1, 2)

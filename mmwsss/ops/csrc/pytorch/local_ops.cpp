@@ -91,16 +91,3 @@ bool with_cuda() {
 }
 
 }  // namespace mmwsss
-
-PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
-  m.def("local_weighted_sum_forward", &mmwsss::forward, "local weighted sum (forward)",
-        py::arg("input"), py::arg("weight"), py::arg("offsets"), py::arg("out"),
-        py::arg("stride"), py::arg("pad_mode"));
-  m.def("local_weighted_sum_backward_input", &mmwsss::backward_input,
-        "local weighted sum (gradient of the input)", py::arg("grad_out"), py::arg("weight"),
-        py::arg("offsets"), py::arg("grad_input"), py::arg("stride"), py::arg("pad_mode"));
-  m.def("local_dot", &mmwsss::local_dot, "local dot products (gradient of the weight)",
-        py::arg("a"), py::arg("b"), py::arg("offsets"), py::arg("res"), py::arg("stride"),
-        py::arg("pad_mode"));
-  m.def("with_cuda", &mmwsss::with_cuda, "whether the CUDA kernels were compiled");
-}
