@@ -24,7 +24,7 @@ TRANSFORMS = Registry(
 MODELS = Registry('model', parent=MMSEG_MODELS, locations=['mmwsss.models'])
 METRICS = Registry(
     'metric', parent=MMSEG_METRICS, locations=['mmwsss.evaluation'])
-HOOKS = Registry('hook', parent=MMSEG_HOOKS, locations=[])
+HOOKS = Registry('hook', parent=MMSEG_HOOKS, locations=['mmwsss.engine'])
 VISUALIZERS = Registry(
     'visualizer', parent=MMSEG_VISUALIZERS,
     locations=['mmwsss.visualization'])

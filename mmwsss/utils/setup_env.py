@@ -12,6 +12,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     mmseg.utils.register_all_modules(init_default_scope=False)
     import mmwsss.datasets  # noqa: F401
     import mmwsss.datasets.transforms  # noqa: F401
+    import mmwsss.engine  # noqa: F401
     import mmwsss.evaluation  # noqa: F401
     import mmwsss.models  # noqa: F401
     import mmwsss.visualization  # noqa: F401

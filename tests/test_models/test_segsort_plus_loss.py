@@ -8,7 +8,7 @@ from mmwsss.models.losses import (SegSortPlusLoss, segsort_plus_loss,
                                   segsort_plus_loss_dense)
 
 
-def naive(e, mu, pk, sk, relation, own, kappa):
+def naive(e, mu, pk, sk, relation, own, kappa, cand=None):
     # eq. 3 pixel by pixel, segment by segment
     losses = []
     for i in range(e.shape[0]):
@@ -17,6 +17,8 @@ def naive(e, mu, pk, sk, relation, own, kappa):
         num, den, has_pos = 0.0, 0.0, False
         for t in range(mu.shape[0]):
             if sk[t] < 0 or (own is not None and own[i] == t):
+                continue
+            if cand is not None and not cand[pk[i], sk[t]]:
                 continue
             v = math.exp(kappa * float(e[i] @ mu[t]))
             den += v
@@ -57,6 +59,28 @@ def test_cooccurrence_relation_matrix():
     e, mu, pk, sk, _ = inputs(5)
     got = segsort_plus_loss(e, mu, pk, sk, overlap, kappa=6.0, chunk_size=5)
     assert abs(float(got) - naive(e, mu, pk, sk, overlap, None, 6.0)) < 1e-10
+
+
+def test_candidate_relation_restricts_negatives():
+    # low-level relation: keys are segment ids, the own segment is the only
+    # positive, the negatives are the segments of the same image
+    e, mu, _, _, _ = inputs(11, S=9)
+    g = torch.Generator().manual_seed(3)
+    seg_image = torch.tensor([0, 0, 0, 1, 1, 1, 1, 2, 2])
+    pk = torch.randint(-1, 9, (e.shape[0], ), generator=g)
+    sk = torch.arange(9)
+    same_image = seg_image[:, None] == seg_image[None]
+    eye = torch.eye(9, dtype=torch.bool)
+    got = segsort_plus_loss(e, mu, pk, sk, eye, kappa=5.0, chunk_size=6,
+                            candidates=same_image)
+    want = naive(e, mu, pk, sk, eye, None, 5.0, cand=same_image)
+    assert abs(float(got) - want) < 1e-10
+    # without the restriction the loss differs (more negatives)
+    assert abs(float(segsort_plus_loss(e, mu, pk, sk, eye, kappa=5.0)) -
+               want) > 1e-3
+    dense = segsort_plus_loss_dense(e, mu, pk, sk, eye, kappa=5.0,
+                                    candidates=same_image)
+    assert abs(float(dense) - want) < 1e-10
 
 
 def test_gradients_match_autograd_of_dense_form():

@@ -1,8 +1,10 @@
 from .formatting import PackWeakSegInputs
 from .geometric import WeakRandomCrop, WeakRandomFlip, WeakRandomResize
 from .loading import LoadWeakAnnotations
+from .superpixels import GenerateSuperpixels, LoadSuperpixels
 
 __all__ = [
-    'LoadWeakAnnotations', 'PackWeakSegInputs', 'WeakRandomCrop',
+    'GenerateSuperpixels', 'LoadSuperpixels', 'LoadWeakAnnotations',
+    'PackWeakSegInputs', 'WeakRandomCrop',
     'WeakRandomFlip', 'WeakRandomResize'
 ]

@@ -77,6 +77,8 @@ class PackWeakSegInputs(PackSegInputs):
     - ``gt_tags``: (num_classes,) float multi-hot tensor of image tags;
     - ``gt_points``: ``InstanceData(points (N, 2) float, labels (N,) long)``;
     - ``gt_instances``: ``InstanceData(bboxes (N, 4) float, labels (N,))``;
+    - ``gt_superpixels``: (1, H, W) long low-level regions, when a
+      superpixel transform ran;
     - ``weak_label`` in the meta information.
 
     Args:
@@ -121,6 +123,9 @@ class PackWeakSegInputs(PackSegInputs):
                 ignore_index=self.ignore_index)
             sample.gt_sem_seg = PixelData(
                 data=torch.from_numpy(target[None].astype(np.int64)))
+        if 'gt_superpixels' in results:
+            sample.gt_superpixels = PixelData(data=torch.from_numpy(
+                results['gt_superpixels'][None].astype(np.int64)))
         num_classes = results.get('num_classes')
         if num_classes is not None and 'gt_tags' in results:
             tags = torch.zeros(num_classes)

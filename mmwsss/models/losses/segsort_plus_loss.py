@@ -23,11 +23,13 @@ from torch.autograd import Function
 from mmwsss.registry import MODELS
 
 
-def _chunk(e, protos, pix_key, seg_key, relation, own, kappa):
+def _chunk(e, protos, pix_key, seg_key, relation, cand_rel, own, kappa):
     logits = kappa * e @ protos.t()  # (c, S)
     seg_ok = seg_key >= 0
     pix_ok = pix_key >= 0
     candidates = seg_ok[None] & pix_ok[:, None]
+    if cand_rel is not None:
+        candidates &= cand_rel[pix_key.clamp(min=0)][:, seg_key.clamp(min=0)]
     pos = relation[pix_key.clamp(min=0)][:, seg_key.clamp(min=0)] & candidates
     if own is not None:
         not_own = torch.arange(protos.shape[0], device=e.device)[None] != \
@@ -44,31 +46,33 @@ def _chunk(e, protos, pix_key, seg_key, relation, own, kappa):
 class _SegSortPlus(Function):
 
     @staticmethod
-    def forward(ctx, emb, protos, pix_key, seg_key, relation, own, kappa,
-                chunk_size):
+    def forward(ctx, emb, protos, pix_key, seg_key, relation, cand_rel, own,
+                kappa, chunk_size):
         total = emb.new_zeros(())
         count = 0
         for s in range(0, emb.shape[0], chunk_size):
             sl = slice(s, s + chunk_size)
             _, _, _, has_pos, lse_all, lse_pos = _chunk(
-                emb[sl], protos, pix_key[sl], seg_key, relation,
+                emb[sl], protos, pix_key[sl], seg_key, relation, cand_rel,
                 None if own is None else own[sl], kappa)
             total = total + (lse_all - lse_pos)[has_pos].sum()
             count += int(has_pos.sum())
-        ctx.save_for_backward(emb, protos, pix_key, seg_key, relation, own)
+        ctx.save_for_backward(emb, protos, pix_key, seg_key, relation,
+                              cand_rel, own)
         ctx.kappa, ctx.chunk_size, ctx.count = kappa, chunk_size, count
         return total / max(count, 1)
 
     @staticmethod
     def backward(ctx, grad):
-        emb, protos, pix_key, seg_key, relation, own = ctx.saved_tensors
+        emb, protos, pix_key, seg_key, relation, cand_rel, own = \
+            ctx.saved_tensors
         kappa, scale = ctx.kappa, grad / max(ctx.count, 1)
         grad_emb = torch.zeros_like(emb)
         grad_protos = torch.zeros_like(protos)
         for s in range(0, emb.shape[0], ctx.chunk_size):
             sl = slice(s, s + ctx.chunk_size)
             logits, cand, pos, has_pos, lse_all, lse_pos = _chunk(
-                emb[sl], protos, pix_key[sl], seg_key, relation,
+                emb[sl], protos, pix_key[sl], seg_key, relation, cand_rel,
                 None if own is None else own[sl], kappa)
             zero = logits.new_zeros(())
             p_all = torch.where(cand, torch.exp(logits - lse_all[:, None]),
@@ -79,7 +83,7 @@ class _SegSortPlus(Function):
                 kappa * scale)
             grad_emb[sl] = g @ protos
             grad_protos += g.t() @ emb[sl]
-        return grad_emb, grad_protos, None, None, None, None, None, None
+        return (grad_emb, grad_protos) + (None, ) * 7
 
 
 def segsort_plus_loss(embeddings: torch.Tensor,
@@ -89,7 +93,9 @@ def segsort_plus_loss(embeddings: torch.Tensor,
                       relation: Optional[torch.Tensor] = None,
                       own_segments: Optional[torch.Tensor] = None,
                       kappa: float = 10.0,
-                      chunk_size: int = 4096) -> torch.Tensor:
+                      chunk_size: int = 4096,
+                      candidates: Optional[torch.Tensor] = None
+                      ) -> torch.Tensor:
     """Mean SegSort+ loss over the pixels that have a positive segment.
 
     Args:
@@ -103,6 +109,10 @@ def segsort_plus_loss(embeddings: torch.Tensor,
             "except s").
         kappa (float): Concentration. Defaults to 10.
         chunk_size (int): Pixels per chunk. Defaults to 4096.
+        candidates (Tensor, optional): (Kp, Ks) bool restricting the
+            segments that take part at all (positive or negative), e.g. to
+            the pixel's own image for the low-level relation; None lets every
+            segment with a key take part.
 
     Returns:
         Tensor: the scalar loss (0 when no pixel has a positive segment).
@@ -113,20 +123,27 @@ def segsort_plus_loss(embeddings: torch.Tensor,
                              device=embeddings.device)
     return _SegSortPlus.apply(embeddings, prototypes, pixel_keys.long(),
                               segment_keys.long(), relation.bool(),
+                              None if candidates is None else
+                              candidates.bool(),
                               None if own_segments is None else
                               own_segments.long(), float(kappa),
                               int(chunk_size))
 
 
 def segsort_plus_loss_dense(embeddings, prototypes, pixel_keys, segment_keys,
-                            relation=None, own_segments=None, kappa=10.0):
+                            relation=None, own_segments=None, kappa=10.0,
+                            candidates=None):
     """The straightforward formulation: dense (P, S) logits, masks and exps."""
     if relation is None:
         size = int(max(pixel_keys.max(), segment_keys.max(), 0)) + 1
         relation = torch.eye(size, dtype=torch.bool,
                              device=embeddings.device)
     logits = kappa * embeddings @ prototypes.t()
-    cand = ((segment_keys >= 0)[None] & (pixel_keys >= 0)[:, None]).float()
+    cand = (segment_keys >= 0)[None] & (pixel_keys >= 0)[:, None]
+    if candidates is not None:
+        cand &= candidates[pixel_keys.clamp(min=0)][:,
+                                                    segment_keys.clamp(min=0)]
+    cand = cand.float()
     pos = relation[pixel_keys.clamp(min=0)][:, segment_keys.clamp(min=0)]
     pos = pos.float() * cand
     if own_segments is not None:
@@ -160,10 +177,10 @@ class SegSortPlusLoss(nn.Module):
         self._loss_name = loss_name
 
     def forward(self, embeddings, prototypes, pixel_keys, segment_keys,
-                relation=None, own_segments=None):
+                relation=None, own_segments=None, candidates=None):
         return self.loss_weight * segsort_plus_loss(
             embeddings, prototypes, pixel_keys, segment_keys, relation,
-            own_segments, self.kappa, self.chunk_size)
+            own_segments, self.kappa, self.chunk_size, candidates)
 
     @property
     def loss_name(self):

@@ -1,0 +1,3 @@
+from .hooks import MemoryBankHook
+
+__all__ = ['MemoryBankHook']

@@ -1,0 +1,239 @@
+"""SPML: pixel-to-segment contrastive learning from weak labels (Ke et al.,
+ICLR 2021), as an mmseg decode head."""
+import copy
+from typing import Dict, List, Optional
+
+import torch
+import torch.nn.functional as F
+from mmseg.models.decode_heads.decode_head import BaseDecodeHead
+from mmseg.utils import SampleList
+
+from mmwsss.registry import MODELS
+from ..utils.memory_bank import PrototypeMemoryBank
+from ..utils.segments import downsample_labels, form_segments, nearest_labelled
+from ..utils.spherical_kmeans import spherical_kmeans
+
+RELATIONS = ('image', 'annotation', 'cooccurrence', 'affinity')
+
+
+@MODELS.register_module()
+class SPMLHead(BaseDecodeHead):
+    """Unit-length pixel embeddings trained with SPML's four pixel-to-segment
+    relations, and a softmax classifier on the detached embeddings.
+
+    The embedding comes from ``decoder``, any mmseg decode head (ASPP,
+    PSP, SegFormer's MLP head, ...) whose classifier is given ``embed_dim``
+    outputs; the embeddings are L2-normalised. During training:
+
+    1. spherical k-means per image on the detached embeddings and pixel
+       coordinates (``kmeans_grid`` clusters, ``kmeans_iters`` iterations);
+    2. segments = clusters x low-level over-segments (``gt_superpixels`` of
+       the data samples, when present); prototypes = normalised mean
+       embeddings; a segment's label = majority of its labelled pixels;
+    3. the SegSort+ loss (eq. 3) for each relation of eq. 4, each with its
+       own concentration and weight (``loss_<relation>`` configs):
+
+       - ``image`` (V): the pixel's own segment is positive, the other
+         segments of its image negative;
+       - ``annotation`` (C): segments of the pixel's label are positive,
+         labelled segments of other classes negative (a pixel's label is its
+         annotation, else its segment's majority label);
+       - ``cooccurrence`` (O): segments of images sharing a class with the
+         pixel's image (and of its own image) are positive, segments of
+         images sharing none negative (``cooccurrence_ignore`` classes, e.g.
+         background, do not count as shared);
+       - ``affinity`` (A): unlabelled segments take the label of their
+         nearest labelled segment, then as ``annotation``.
+
+       The own segment is left out of the C, O and A sets (eq. 3's "except
+       s"). Segments of the memory bank (previous batches, filled by
+       :class:`MemoryBankHook`) join C, O and A.
+
+    The classifier (``conv_seg``, 1 x 1 on the detached embeddings) is trained
+    with ``loss_decode`` on the weak label map and gives the predictions.
+
+    Args:
+        decoder (dict): Config of the mmseg decode head producing the
+            embeddings; its ``num_classes`` is set to ``embed_dim`` and its
+            own loss is unused.
+        num_classes (int): Number of classes.
+        embed_dim (int): Embedding dimension (SPML: 64 on VOC, 32 on
+            DensePose). Defaults to 64.
+        kmeans_grid (tuple[int, int]): Initial k-means grid (SPML: 6 x 6 = 36
+            clusters on VOC, 12 x 12 = 144 on DensePose).
+        kmeans_iters (int): K-means iterations. Defaults to 10.
+        coord_weight (float): Weight of the coordinates in k-means.
+        loss_image, loss_annotation, loss_cooccurrence, loss_affinity (dict,
+            optional): ``SegSortPlusLoss`` configs (``kappa``,
+            ``loss_weight``); None or ``loss_weight=0`` disables a relation.
+        cooccurrence_ignore (tuple[int]): Classes that do not make two images
+            share context. Defaults to ().
+        memory_batches (int): Batches of prototypes kept by the memory bank
+            (SPML: 2; 0 disables it).
+        **kwargs: :class:`BaseDecodeHead` arguments (``loss_decode``,
+            ``ignore_index``, ``align_corners``, ...).
+    """
+
+    def __init__(self,
+                 decoder: dict,
+                 num_classes: int,
+                 embed_dim: int = 64,
+                 kmeans_grid=(6, 6),
+                 kmeans_iters: int = 10,
+                 coord_weight: float = 1.0,
+                 loss_image: Optional[dict] = dict(
+                     type='SegSortPlusLoss', kappa=16, loss_weight=0.1),
+                 loss_annotation: Optional[dict] = dict(
+                     type='SegSortPlusLoss', kappa=6, loss_weight=1.0),
+                 loss_cooccurrence: Optional[dict] = dict(
+                     type='SegSortPlusLoss', kappa=12, loss_weight=0.5),
+                 loss_affinity: Optional[dict] = None,
+                 cooccurrence_ignore=(),
+                 memory_batches: int = 2,
+                 dropout_ratio: float = 0.0,
+                 **kwargs):
+        decoder = copy.deepcopy(decoder)
+        decoder['num_classes'] = embed_dim
+        decoder.setdefault('dropout_ratio', 0.0)
+        super().__init__(
+            in_channels=decoder['in_channels'],
+            channels=embed_dim,
+            num_classes=num_classes,
+            in_index=decoder.get('in_index', -1),
+            input_transform=decoder.get('input_transform'),
+            dropout_ratio=dropout_ratio,
+            **kwargs)
+        # the decoder picks its own inputs from the backbone's outputs
+        self.decoder = MODELS.build(decoder)
+        self.embed_dim = embed_dim
+        self.kmeans_grid = tuple(kmeans_grid)
+        self.kmeans_iters = kmeans_iters
+        self.coord_weight = coord_weight
+        self.cooccurrence_ignore = tuple(cooccurrence_ignore)
+        self.relation_losses = torch.nn.ModuleDict()
+        for name, cfg in zip(RELATIONS, (loss_image, loss_annotation,
+                                         loss_cooccurrence, loss_affinity)):
+            if cfg is not None and cfg.get('loss_weight', 1.0) > 0:
+                cfg = dict(cfg)
+                cfg.setdefault('loss_name', f'loss_{name}')
+                self.relation_losses[name] = MODELS.build(cfg)
+        self.memory_bank = PrototypeMemoryBank(memory_batches) \
+            if memory_batches > 0 else None
+        # this batch's segments; MemoryBankHook gathers and pushes them
+        self.pending_entry: Optional[Dict[str, torch.Tensor]] = None
+
+    def embed(self, inputs: List[torch.Tensor]) -> torch.Tensor:
+        """(B, embed_dim, h, w) unit pixel embeddings."""
+        return F.normalize(self.decoder(inputs), dim=1)
+
+    def forward(self, inputs: List[torch.Tensor]) -> torch.Tensor:
+        """Class logits of the classifier on the (detached) embeddings."""
+        return self.cls_seg(self.embed(inputs).detach())
+
+    def loss(self, inputs, batch_data_samples: SampleList, train_cfg) -> dict:
+        emb = self.embed(inputs)
+        losses = self.loss_by_feat(self.cls_seg(emb.detach()),
+                                   batch_data_samples)
+        losses.update(self.relation_loss(emb, batch_data_samples))
+        return losses
+
+    # ----------------------------------------------------------- training
+    def _image_tags(self, samples, labels: torch.Tensor) -> torch.Tensor:
+        """(B, C) tags: ``gt_tags`` where given, else the annotated classes."""
+        B = labels.shape[0]
+        tags = torch.zeros(B, self.num_classes, device=labels.device)
+        present = labels.flatten(1)
+        for b, s in enumerate(samples):  # per-image metadata, not pixels
+            if 'gt_tags' in s:
+                tags[b] = s.gt_tags.to(tags)
+            else:
+                lab = present[b][present[b] >= 0]
+                tags[b, lab] = 1
+        return tags
+
+    @staticmethod
+    def _stack_field(samples, name, size, fill):
+        """Stack a per-pixel field, padded to ``size`` with ``fill``."""
+        maps = []
+        for s in samples:
+            m = s.get(name).data[0]
+            H, W = m.shape
+            maps.append(F.pad(m, (0, size[1] - W, 0, size[0] - H),
+                              value=fill))
+        return torch.stack(maps).long()
+
+    def segments_of_batch(self, emb: torch.Tensor, samples: SampleList):
+        """K-means, over-segments and labels of a batch at embedding size.
+
+        Returns:
+            tuple: :class:`Segments`, labels (B, h, w) (-1 = unlabelled),
+            image tags (B, C).
+        """
+        B, _, h, w = emb.shape
+        gt = torch.stack([s.gt_sem_seg.data[0] for s in samples]).long()
+        labels = downsample_labels(gt, (h, w), self.num_classes,
+                                   self.ignore_index)
+        clusters, _ = spherical_kmeans(emb.detach(), self.kmeans_grid,
+                                       self.kmeans_iters, self.coord_weight)
+        overseg = None
+        if all('gt_superpixels' in s for s in samples):
+            sp = self._stack_field(samples, 'gt_superpixels', gt.shape[-2:],
+                                   -1)
+            # nearest sampling; ids are exact in float64
+            overseg = F.interpolate(sp[:, None].double(), size=(h, w),
+                                    mode='nearest')[:, 0].long()
+        segs = form_segments(emb, clusters, labels, self.num_classes, overseg)
+        return segs, labels, self._image_tags(samples, labels)
+
+    def relation_loss(self, emb: torch.Tensor, samples: SampleList) -> dict:
+        B = emb.shape[0]
+        dev = emb.device
+        segs, labels, tags = self.segments_of_batch(emb, samples)
+        S = segs.prototypes.shape[0]
+        valid = segs.index >= 0
+        e_pix = emb.permute(0, 2, 3, 1)[valid]
+        own = segs.index[valid]
+        pix_image = torch.arange(B, device=dev)[:, None, None].expand_as(
+            segs.index)[valid]
+        annotated = labels[valid]
+        pix_label = torch.where(annotated >= 0, annotated, segs.label[own])
+
+        bank = self.memory_bank.get(dev) if self.memory_bank else None
+        protos, seg_labels, seg_image, all_tags = (
+            segs.prototypes, segs.label, segs.image, tags)
+        if bank is not None:
+            protos = torch.cat([protos, bank['prototypes'].to(protos)])
+            seg_labels = torch.cat([seg_labels, bank['labels']])
+            seg_image = torch.cat([seg_image, bank['image'] + B])
+            all_tags = torch.cat([tags, bank['tags'].to(tags)])
+
+        losses = {}
+        rel = self.relation_losses
+        if 'image' in rel:
+            seg_ids = torch.arange(S, device=dev)
+            losses[rel['image'].loss_name] = rel['image'](
+                e_pix, segs.prototypes, own, seg_ids,
+                torch.eye(S, dtype=torch.bool, device=dev), None,
+                candidates=segs.image[:, None] == segs.image[None])
+        if 'annotation' in rel:
+            losses[rel['annotation'].loss_name] = rel['annotation'](
+                e_pix, protos, pix_label, seg_labels, None, own)
+        if 'cooccurrence' in rel:
+            context = tags.clone()
+            context_all = all_tags.clone()
+            context[:, list(self.cooccurrence_ignore)] = 0
+            context_all[:, list(self.cooccurrence_ignore)] = 0
+            overlap = (context @ context_all.t()) > 0
+            overlap[:, :B] |= torch.eye(B, dtype=torch.bool, device=dev)
+            losses[rel['cooccurrence'].loss_name] = rel['cooccurrence'](
+                e_pix, protos, pix_image, seg_image, overlap, own)
+        if 'affinity' in rel:
+            expanded = nearest_labelled(protos.detach(), seg_labels)
+            pix_expanded = torch.where(annotated >= 0, annotated,
+                                       expanded[own])
+            losses[rel['affinity'].loss_name] = rel['affinity'](
+                e_pix, protos, pix_expanded, expanded, None, own)
+        self.pending_entry = dict(
+            prototypes=segs.prototypes.detach(), labels=segs.label,
+            image=segs.image, tags=tags)
+        return losses
