@@ -16,7 +16,9 @@ WEAK_LABELS = ('points', 'scribbles', 'boxes', 'tags', 'densepose')
 SOURCE_KINDS = {
     'whats_the_point': ('points', ),
     'scribble_xml': ('scribbles', ),
-    'label_map': ('points', 'scribbles', 'densepose'),
+    # label PNGs: clicks, strokes, DensePose labels, or CAM pseudo-labels of
+    # tags / boxes (tools/cams_to_pseudo_labels.py)
+    'label_map': ('points', 'scribbles', 'densepose', 'tags', 'boxes'),
     'voc_xml': ('boxes', 'tags'),
     'coco_json': ('boxes', 'tags'),
     'tag_list': ('tags', ),

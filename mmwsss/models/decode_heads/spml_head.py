@@ -95,15 +95,14 @@ class SPMLHead(BaseDecodeHead):
         decoder = copy.deepcopy(decoder)
         decoder['num_classes'] = embed_dim
         decoder.setdefault('dropout_ratio', 0.0)
+        # the decoder picks its own inputs from the backbone's outputs; this
+        # head's classifier (conv_seg) reads the embeddings
         super().__init__(
-            in_channels=decoder['in_channels'],
+            in_channels=embed_dim,
             channels=embed_dim,
             num_classes=num_classes,
-            in_index=decoder.get('in_index', -1),
-            input_transform=decoder.get('input_transform'),
             dropout_ratio=dropout_ratio,
             **kwargs)
-        # the decoder picks its own inputs from the backbone's outputs
         self.decoder = MODELS.build(decoder)
         self.embed_dim = embed_dim
         self.kmeans_grid = tuple(kmeans_grid)

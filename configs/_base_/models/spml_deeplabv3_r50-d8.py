@@ -1,0 +1,36 @@
+# SPML on mmseg's DeepLabV3 (dilated ResNetV1c, output stride 8): the ASPP head
+# gives 64-d unit embeddings, a 1x1 softmax classifier on the detached
+# embeddings predicts the classes. No auxiliary head (SPML has none).
+_base_ = ['mmseg::_base_/models/deeplabv3_r50-d8.py']
+norm_cfg = dict(type='SyncBN', requires_grad=True)
+# the model inherits mmseg's `_scope_`; mmwsss's registries (children of
+# mmseg's) find both mmwsss and mmseg modules
+model = dict(
+    _scope_='mmwsss',
+    auxiliary_head=None,
+    decode_head=dict(
+        _delete_=True,
+        type='SPMLHead',
+        decoder=dict(
+            type='ASPPHead',
+            in_channels=2048,
+            in_index=3,
+            channels=512,
+            dilations=(1, 12, 24, 36),
+            norm_cfg=norm_cfg,
+            align_corners=False),
+        num_classes=21,
+        embed_dim=64,
+        kmeans_grid=(6, 6),  # 36 clusters (VOC)
+        kmeans_iters=10,
+        loss_image=dict(type='SegSortPlusLoss', kappa=16, loss_weight=0.1),
+        loss_annotation=dict(type='SegSortPlusLoss', kappa=6,
+                             loss_weight=1.0),
+        loss_cooccurrence=dict(type='SegSortPlusLoss', kappa=12,
+                               loss_weight=0.5),
+        loss_affinity=None,
+        cooccurrence_ignore=(0, ),  # background is no shared context
+        memory_batches=2,
+        align_corners=False,
+        loss_decode=dict(type='PartialCrossEntropyLoss', loss_weight=1.0)))
+custom_hooks = [dict(type='MemoryBankHook')]
