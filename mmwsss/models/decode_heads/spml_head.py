@@ -70,6 +70,10 @@ class SPMLHead(BaseDecodeHead):
             share context. Defaults to ().
         memory_batches (int): Batches of prototypes kept by the memory bank
             (SPML: 2; 0 disables it).
+        train_embedding (bool): False freezes the embedding (stage 2: only
+            the classifier learns, from pseudo-labels; the decoder stays in
+            eval mode and the relation losses are off; freeze the backbone's
+            normalisation with ``norm_eval=True``). Defaults to True.
         **kwargs: :class:`BaseDecodeHead` arguments (``loss_decode``,
             ``ignore_index``, ``align_corners``, ...).
     """
@@ -90,6 +94,7 @@ class SPMLHead(BaseDecodeHead):
                  loss_affinity: Optional[dict] = None,
                  cooccurrence_ignore=(),
                  memory_batches: int = 2,
+                 train_embedding: bool = True,
                  dropout_ratio: float = 0.0,
                  **kwargs):
         decoder = copy.deepcopy(decoder)
@@ -116,6 +121,9 @@ class SPMLHead(BaseDecodeHead):
                 cfg = dict(cfg)
                 cfg.setdefault('loss_name', f'loss_{name}')
                 self.relation_losses[name] = MODELS.build(cfg)
+        self.train_embedding = train_embedding
+        if not train_embedding:
+            self.decoder.requires_grad_(False)
         self.memory_bank = PrototypeMemoryBank(memory_batches) \
             if memory_batches > 0 else None
         # this batch's segments; MemoryBankHook gathers and pushes them
@@ -129,7 +137,17 @@ class SPMLHead(BaseDecodeHead):
         """Class logits of the classifier on the (detached) embeddings."""
         return self.cls_seg(self.embed(inputs).detach())
 
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if not self.train_embedding:
+            self.decoder.eval()
+        return self
+
     def loss(self, inputs, batch_data_samples: SampleList, train_cfg) -> dict:
+        if not self.train_embedding:
+            with torch.no_grad():
+                emb = self.embed([x.detach() for x in inputs])
+            return self.loss_by_feat(self.cls_seg(emb), batch_data_samples)
         emb = self.embed(inputs)
         losses = self.loss_by_feat(self.cls_seg(emb.detach()),
                                    batch_data_samples)

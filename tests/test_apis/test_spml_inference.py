@@ -1,0 +1,184 @@
+"""SPML inference stages on small images."""
+import os.path as osp
+import subprocess
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from mmwsss.apis import (collect_prototypes, pseudo_labels,
+                         refine_with_random_walk, retrieve_labels)
+from mmwsss.models.utils import dense_crf
+from mmwsss.ops import random_walk_reference
+
+from ..conftest import REPO
+
+
+def two_regions(noise=0.05, seed=0):
+    """8 x 8 embeddings: left half near e_0, right half near e_1."""
+    g = torch.Generator().manual_seed(seed)
+    emb = torch.zeros(1, 4, 8, 8)
+    emb[:, 0, :, :4] = 1
+    emb[:, 1, :, 4:] = 1
+    emb = F.normalize(emb + noise * torch.randn(emb.shape, generator=g), dim=1)
+    return emb
+
+
+def test_random_walk_corrects_isolated_errors():
+    emb = two_regions()
+    logits = torch.zeros(1, 2, 8, 8)
+    logits[:, 0, :, :4] = 2
+    logits[:, 1, :, 4:] = 2
+    logits[0, :, 3, 1] = torch.tensor([0.0, 3.0])  # wrong S1 prediction
+    refined = refine_with_random_walk(emb, logits, num_steps=8)
+    want = random_walk_reference(emb.double(), logits.softmax(1).double(),
+                                 20, 5, 8)
+    torch.testing.assert_close(refined.double(), want, rtol=1e-4, atol=1e-6)
+    pred = refined.argmax(1)[0]
+    assert (pred[:, :4] == 0).all() and (pred[:, 4:] == 1).all()
+
+
+def test_tags_zero_other_classes():
+    emb = two_regions()
+    cams = torch.rand(1, 3, 8, 8)
+    tags = torch.tensor([[1.0, 0.0, 1.0]])
+    out = refine_with_random_walk(emb, cams, num_steps=4, tags=tags)
+    assert (out[:, 1] == 0).all() and (out[:, 0] > 0).all()
+
+
+def test_pseudo_labels_resize_and_crf():
+    scores = torch.zeros(2, 4, 4)
+    scores[0, :, :2] = 1
+    scores[1, :, 2:] = 1
+    lab = pseudo_labels(scores, (8, 8))
+    assert lab.dtype == np.uint8 and lab.shape == (8, 8)
+    assert (lab[:, :3] == 0).all() and (lab[:, 5:] == 1).all()
+    image = np.zeros((8, 8, 3), np.uint8)
+    image[:, 4:] = 255
+    probs = F.interpolate(scores[None], size=(8, 8), mode='bilinear')[0]
+    probs = (probs / probs.sum(0, keepdim=True)).numpy()
+    want = dense_crf(image, probs).argmax(0)
+    assert np.array_equal(pseudo_labels(scores, (8, 8), image, dict()), want)
+
+
+def test_retrieval_hand_worked():
+    emb = two_regions(noise=0.0)
+    labels = torch.full((1, 8, 8), -1)
+    bank = torch.eye(4)[:2]  # prototype e_0 labelled 3, e_1 labelled 5
+    bank_labels = torch.tensor([3, 5])
+    tags = torch.zeros(1, 6)
+    tags[0, [3, 5]] = 1
+    out = retrieve_labels(emb, labels, bank, bank_labels, tags, 6, (2, 2),
+                          always=())
+    assert (out[0, :, :4] == 3).all() and (out[0, :, 4:] == 5).all()
+    # class 5 is not among the image's tags: everything retrieves 3
+    tags[0, 5] = 0
+    out = retrieve_labels(emb, labels, bank, bank_labels, tags, 6, (2, 2),
+                          always=())
+    assert (out == 3).all()
+    # prototypes of a labelled image: one per labelled segment
+    lab = torch.zeros(1, 8, 8, dtype=torch.long)
+    lab[:, :, 4:] = 1
+    protos, plabels = collect_prototypes(emb, lab, 2, (2, 2))
+    assert set(plabels.tolist()) == {0, 1}
+    torch.testing.assert_close(protos[plabels == 0][0], torch.eye(4)[0])
+
+
+def test_frozen_embedding_head_and_crf_segmentor():
+    from mmengine import ConfigDict
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+
+    from mmwsss.registry import MODELS
+    from mmwsss.utils import register_all_modules
+    register_all_modules()
+    model = MODELS.build(ConfigDict(
+        type='CRFEncoderDecoder',
+        crf=dict(num_iters=5),
+        data_preprocessor=dict(type='SegDataPreProcessor'),
+        backbone=dict(type='ResNetV1c', depth=18, stem_channels=8,
+                      base_channels=8, out_indices=(3, ),
+                      dilations=(1, 1, 2, 4), strides=(1, 2, 1, 1)),
+        decode_head=dict(
+            type='SPMLHead', train_embedding=False, memory_batches=0,
+            decoder=dict(type='ASPPHead', in_channels=64, in_index=0,
+                         channels=16, dilations=(1, 2)),
+            num_classes=3, embed_dim=8),
+        test_cfg=dict(mode='whole')))
+    head = model.decode_head
+    model.train()
+    assert not head.decoder.training and head.conv_seg.training
+    assert not any(p.requires_grad for p in head.decoder.parameters())
+    s = SegDataSample()
+    s.gt_sem_seg = PixelData(data=torch.randint(0, 3, (1, 16, 16)))
+    s.set_metainfo(dict(img_shape=(16, 16), pad_shape=(16, 16),
+                        ori_shape=(16, 16)))
+    losses = model.loss(torch.rand(1, 3, 16, 16), [s])
+    assert set(k for k in losses if 'loss' in k) == {'decode.loss_ce'}
+    losses['decode.loss_ce'].backward()
+    assert head.conv_seg.weight.grad.abs().sum() > 0
+
+
+def test_crf_segmentor_predicts_crf_labels(tmp_path):
+    import cv2
+    from mmengine import ConfigDict
+    from mmseg.structures import SegDataSample
+
+    from mmwsss.registry import MODELS
+    from mmwsss.utils import register_all_modules
+    register_all_modules()
+    image = np.zeros((16, 16, 3), np.uint8)
+    image[:, 8:] = (0, 0, 255)
+    path = str(tmp_path / 'img.png')
+    cv2.imwrite(path, image)
+    cfg = dict(
+        type='CRFEncoderDecoder',
+        crf=dict(num_iters=5),
+        data_preprocessor=dict(type='SegDataPreProcessor'),
+        backbone=dict(type='ResNetV1c', depth=18, stem_channels=8,
+                      base_channels=8, out_indices=(3, ),
+                      dilations=(1, 1, 2, 4), strides=(1, 2, 1, 1)),
+        decode_head=dict(type='FCNHead', in_channels=64, channels=8,
+                         num_convs=1, concat_input=False, num_classes=2),
+        test_cfg=dict(mode='whole'))
+    model = MODELS.build(ConfigDict(cfg)).eval()
+    s = SegDataSample()
+    s.set_metainfo(dict(img_shape=(16, 16), pad_shape=(16, 16),
+                        ori_shape=(16, 16), img_path=path))
+    inputs = torch.from_numpy(image[..., ::-1].copy()).permute(2, 0, 1)[None]
+    with torch.no_grad():
+        out = model.predict(inputs.float(), [s])[0]
+    probs = out.seg_logits.data.softmax(0).numpy()
+    want = dense_crf(image[..., ::-1].copy(), probs, num_iters=5).argmax(0)
+    assert np.array_equal(out.pred_sem_seg.data[0].numpy(), want)
+
+
+def test_pseudo_label_tool_on_toy(toy_root, tmp_path):
+    from mmengine.config import Config
+    from mmwsss.registry import MODELS
+    from mmwsss.utils import register_all_modules
+    register_all_modules()
+    config = osp.join(
+        REPO, 'configs/spml/spml_r18-tiny_1xb8-400it_toy-64x64_scribble.py')
+    model = MODELS.build(Config.fromfile(config).model)
+    ckpt = str(tmp_path / 'stage1.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta=dict()), ckpt)
+    out = tmp_path / 'pseudo'
+    proc = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools/spml_pseudo_labels.py'),
+         config, ckpt, str(out), '--limit', '3', '--num-steps', '6',
+         '--retrieval', '--device', 'cpu', '--cfg-options',
+         f'train_dataloader.dataset.data_root={toy_root}'],
+        cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'mIoU of the pseudo-labels (3 images)' in proc.stdout
+    pngs = sorted(out.glob('*.png'))
+    assert len(pngs) == 3
+    lab = cv2_read(pngs[0])
+    assert lab.shape == (48, 48) and lab.max() < 4
+
+
+def cv2_read(path):
+    import cv2
+    return cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
