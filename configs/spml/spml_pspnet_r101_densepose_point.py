@@ -32,6 +32,7 @@ model = dict(
         loss_cooccurrence=None,
         loss_affinity=dict(_delete_=True, type='SegSortPlusLoss', kappa=12,
                            loss_weight=0.5),
+        split_by_labels=True,
         cooccurrence_ignore=()))
 flip_pairs = [(3, 2), (4, 5), (7, 6), (9, 8), (10, 11), (12, 13)]
 train_pipeline = [

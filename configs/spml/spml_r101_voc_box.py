@@ -9,7 +9,8 @@ _base_ = ['./spml_r101_voc_scribble.py']
 model = dict(
     decode_head=dict(
         loss_image=dict(kappa=16, loss_weight=0.3),
-        loss_cooccurrence=dict(kappa=8, loss_weight=1.0)))
+        loss_cooccurrence=dict(kappa=8, loss_weight=1.0),
+        split_by_labels=True))
 train_dataloader = dict(
     batch_size=4,
     dataset=dict(

@@ -1,4 +1,5 @@
 """Segment formation against plain loops."""
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -32,7 +33,8 @@ def test_downsample_labels_rejects_out_of_range():
         raise AssertionError('no error for label 7 with 3 classes')
 
 
-def test_form_segments_against_loops():
+@pytest.mark.parametrize('split', [False, True])
+def test_form_segments_against_loops(split):
     g = torch.Generator().manual_seed(0)
     B, D, h, w, C = 3, 5, 6, 7, 4
     emb = F.normalize(torch.randn(B, D, h, w, generator=g), dim=1)
@@ -41,7 +43,7 @@ def test_form_segments_against_loops():
     clusters[1, 0, 0] = -1
     overseg = torch.randint(0, 3, (B, h, w), generator=g)
     labels = torch.randint(-1, C, (B, h, w), generator=g)
-    segs = form_segments(emb, clusters, labels, C, overseg)
+    segs = form_segments(emb, clusters, labels, C, overseg, split)
     # loop: a segment per (image, cluster, over-segment) present
     groups = {}
     for b in range(B):
@@ -50,10 +52,11 @@ def test_form_segments_against_loops():
                 if clusters[b, y, x] < 0:
                     assert segs.index[b, y, x] == -1
                     continue
-                k = (b, int(clusters[b, y, x]), int(overseg[b, y, x]))
+                k = (b, int(clusters[b, y, x]), int(overseg[b, y, x]),
+                     int(labels[b, y, x]) if split else None)
                 groups.setdefault(k, []).append((y, x))
     assert segs.prototypes.shape[0] == len(groups)
-    for (b, _, _), pix in groups.items():
+    for (b, _, _, _), pix in groups.items():
         ids = {int(segs.index[b, y, x]) for y, x in pix}
         assert len(ids) == 1
         s = ids.pop()

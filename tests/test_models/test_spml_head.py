@@ -193,3 +193,32 @@ def test_head_in_encoder_decoder_and_predict():
     with torch.no_grad():
         out = model.predict(imgs, samples)
     assert out[0].seg_logits.data.shape == (4, 16, 16)
+
+
+def test_head_on_segformer_backbone_and_decoder():
+    """Mixing into another mmseg model: MiT backbone + SegFormer decoder."""
+    from mmengine import ConfigDict
+
+    from mmwsss.registry import MODELS
+    model = MODELS.build(ConfigDict(
+        type='EncoderDecoder',
+        data_preprocessor=dict(type='SegDataPreProcessor', size=(32, 32)),
+        backbone=dict(type='MixVisionTransformer', embed_dims=8,
+                      num_layers=[1, 1, 1, 1], num_heads=[1, 2, 4, 8]),
+        decode_head=dict(
+            type='SPMLHead',
+            decoder=dict(type='SegformerHead', in_channels=[8, 16, 32, 64],
+                         in_index=[0, 1, 2, 3], channels=16),
+            num_classes=4, embed_dim=8, kmeans_grid=(2, 2),
+            loss_decode=dict(type='PartialCrossEntropyLoss')),
+        test_cfg=dict(mode='whole')))
+    g = torch.Generator().manual_seed(0)
+    samples = make_samples(g, B=2, H=32, W=32)
+    for s in samples:
+        s.set_metainfo(dict(img_shape=(32, 32), pad_shape=(32, 32),
+                            ori_shape=(32, 32)))
+    losses = model.loss(torch.rand(2, 3, 32, 32, generator=g), samples)
+    assert {'decode.loss_image', 'decode.loss_annotation'} <= set(losses)
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    grads = [p.grad for p in model.backbone.parameters() if p.grad is not None]
+    assert grads and sum(float(gr.abs().sum()) for gr in grads) > 0

@@ -28,8 +28,9 @@ class SPMLHead(BaseDecodeHead):
     1. spherical k-means per image on the detached embeddings and pixel
        coordinates (``kmeans_grid`` clusters, ``kmeans_iters`` iterations);
     2. segments = clusters x low-level over-segments (``gt_superpixels`` of
-       the data samples, when present); prototypes = normalised mean
-       embeddings; a segment's label = majority of its labelled pixels;
+       the data samples, when present) x labels (``split_by_labels``);
+       prototypes = normalised mean embeddings; a segment's label = majority
+       of its labelled pixels;
     3. the SegSort+ loss (eq. 3) for each relation of eq. 4, each with its
        own concentration and weight (``loss_<relation>`` configs):
 
@@ -66,6 +67,10 @@ class SPMLHead(BaseDecodeHead):
         loss_image, loss_annotation, loss_cooccurrence, loss_affinity (dict,
             optional): ``SegSortPlusLoss`` configs (``kappa``,
             ``loss_weight``); None or ``loss_weight=0`` disables a relation.
+        split_by_labels (bool): Segments are also cut by the label map
+            (for dense pseudo-labels: CAMs of tags / boxes, DensePose);
+            otherwise a segment takes the majority label of its labelled
+            pixels (points, scribbles). Defaults to False.
         cooccurrence_ignore (tuple[int]): Classes that do not make two images
             share context. Defaults to ().
         memory_batches (int): Batches of prototypes kept by the memory bank
@@ -92,6 +97,7 @@ class SPMLHead(BaseDecodeHead):
                  loss_cooccurrence: Optional[dict] = dict(
                      type='SegSortPlusLoss', kappa=12, loss_weight=0.5),
                  loss_affinity: Optional[dict] = None,
+                 split_by_labels: bool = False,
                  cooccurrence_ignore=(),
                  memory_batches: int = 2,
                  train_embedding: bool = True,
@@ -113,6 +119,7 @@ class SPMLHead(BaseDecodeHead):
         self.kmeans_grid = tuple(kmeans_grid)
         self.kmeans_iters = kmeans_iters
         self.coord_weight = coord_weight
+        self.split_by_labels = split_by_labels
         self.cooccurrence_ignore = tuple(cooccurrence_ignore)
         self.relation_losses = torch.nn.ModuleDict()
         for name, cfg in zip(RELATIONS, (loss_image, loss_annotation,
@@ -199,7 +206,8 @@ class SPMLHead(BaseDecodeHead):
             # nearest sampling; ids are exact in float64
             overseg = F.interpolate(sp[:, None].double(), size=(h, w),
                                     mode='nearest')[:, 0].long()
-        segs = form_segments(emb, clusters, labels, self.num_classes, overseg)
+        segs = form_segments(emb, clusters, labels, self.num_classes, overseg,
+                             self.split_by_labels)
         return segs, labels, self._image_tags(samples, labels)
 
     def relation_loss(self, emb: torch.Tensor, samples: SampleList) -> dict:

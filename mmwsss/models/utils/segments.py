@@ -68,8 +68,10 @@ def form_segments(embeddings: torch.Tensor,
                   clusters: torch.Tensor,
                   labels: torch.Tensor,
                   num_classes: int,
-                  oversegments: Optional[torch.Tensor] = None) -> Segments:
-    """Intersect clusters with over-segments; vote labels; prototypes.
+                  oversegments: Optional[torch.Tensor] = None,
+                  split_by_labels: bool = False) -> Segments:
+    """Intersect clusters with over-segments (and labels); vote labels;
+    prototypes.
 
     Args:
         embeddings (Tensor): (B, D, h, w) unit embeddings.
@@ -78,6 +80,11 @@ def form_segments(embeddings: torch.Tensor,
         num_classes (int): Number of classes.
         oversegments (Tensor, optional): (B, h, w) long low-level regions
             (-1 = none); None uses the clusters alone.
+        split_by_labels (bool): Also intersect with the label map (the
+            unlabelled pixels of a cluster form one more segment), so every
+            segment is pure; right for dense pseudo-labels (CAMs, DensePose
+            Gaussians). False lets sparse clicks and strokes label the whole
+            segment they fall in by majority vote.
 
     Returns:
         Segments: see :class:`Segments`.
@@ -90,6 +97,8 @@ def form_segments(embeddings: torch.Tensor,
         valid &= oversegments >= 0
         span = int(oversegments.max().clamp(min=0)) + 1
         key = key * span + oversegments.clamp(min=0)
+    if split_by_labels:
+        key = key * (num_classes + 1) + (labels + 1).clamp(min=0)
     span = int(key.max()) + 1 if key.numel() else 1
     key = key + torch.arange(B, device=dev)[:, None, None] * span
     uniq, inverse = torch.unique(key[valid], return_inverse=True)
