@@ -63,6 +63,8 @@ def toy_cfg(toy_root, work_dir, iters):
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[key].dataset.data_root = toy_root
     cfg.work_dir = str(work_dir)
+    # one visualizer (and its log files) per run, not the first of the process
+    cfg.visualizer.name = f'visualizer_{work_dir}_{iters}'
     cfg.train_cfg.max_iters = iters
     cfg.train_cfg.val_interval = 100
     cfg.param_scheduler[0].end = iters
