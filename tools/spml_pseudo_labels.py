@@ -123,9 +123,8 @@ def main():
         if args.restrict_to_tags and 'gt_tags' in sample:
             allowed = sample.gt_tags.to(logits)[None].clone()
             allowed[:, 0] = 1  # background
-        scores = logits.softmax(1)
-        if allowed is not None:
-            scores = scores * allowed[:, :, None, None]
+        # S1 logits (softmax inside), or probabilities restricted to the tags
+        scores = logits if allowed is None else logits.softmax(1)
         refined = refine_with_random_walk(emb, scores, args.num_steps,
                                           args.beta, args.gamma, tags=allowed)
         return data, sample, emb, refined, allowed

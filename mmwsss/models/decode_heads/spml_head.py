@@ -244,11 +244,9 @@ class SPMLHead(BaseDecodeHead):
             losses[rel['annotation'].loss_name] = rel['annotation'](
                 e_pix, protos, pix_label, seg_labels, None, own)
         if 'cooccurrence' in rel:
-            context = tags.clone()
-            context_all = all_tags.clone()
+            context = all_tags.clone()  # this batch's images come first
             context[:, list(self.cooccurrence_ignore)] = 0
-            context_all[:, list(self.cooccurrence_ignore)] = 0
-            overlap = (context @ context_all.t()) > 0
+            overlap = (context[:B] @ context.t()) > 0
             overlap[:, :B] |= torch.eye(B, dtype=torch.bool, device=dev)
             losses[rel['cooccurrence'].loss_name] = rel['cooccurrence'](
                 e_pix, protos, pix_image, seg_image, overlap, own)
