@@ -1,3 +1,4 @@
+import importlib
 import math
 
 import pytest
@@ -6,6 +7,18 @@ import torch.nn.functional as F
 
 from mmwsss.models.losses import (SegSortPlusLoss, segsort_plus_loss,
                                   segsort_plus_loss_dense)
+
+loss_module = importlib.import_module(
+    'mmwsss.models.losses.segsort_plus_loss')
+
+
+@pytest.fixture(params=['grouped', 'per-row'])
+def path(request, monkeypatch):
+    # few segment keys: per-key sums by one GEMM; many (low-level relation
+    # over segment ids): each pixel's relation row
+    if request.param == 'per-row':
+        monkeypatch.setattr(loss_module, '_GROUPED_KEYS', 0)
+    return request.param
 
 
 def naive(e, mu, pk, sk, relation, own, kappa, cand=None):
@@ -42,7 +55,7 @@ def inputs(seed, P=23, S=9, D=5, keys=3, dtype=torch.double):
 
 @pytest.mark.parametrize('chunk', [1, 4, 7, 100])
 @pytest.mark.parametrize('use_own', [False, True])
-def test_values_match_naive_equation(chunk, use_own):
+def test_values_match_naive_equation(chunk, use_own, path):
     e, mu, pk, sk, own = inputs(chunk)
     eye = torch.eye(3, dtype=torch.bool)
     o = own if use_own else None
@@ -53,7 +66,7 @@ def test_values_match_naive_equation(chunk, use_own):
     assert abs(float(got) - float(dense)) < 1e-10
 
 
-def test_cooccurrence_relation_matrix():
+def test_cooccurrence_relation_matrix(path):
     # keys are image indices; images 0 and 1 share a class, 2 shares none
     overlap = torch.tensor([[1, 1, 0], [1, 1, 0], [0, 0, 1]], dtype=torch.bool)
     e, mu, pk, sk, _ = inputs(5)
@@ -61,7 +74,7 @@ def test_cooccurrence_relation_matrix():
     assert abs(float(got) - naive(e, mu, pk, sk, overlap, None, 6.0)) < 1e-10
 
 
-def test_candidate_relation_restricts_negatives():
+def test_candidate_relation_restricts_negatives(path):
     # low-level relation: keys are segment ids, the own segment is the only
     # positive, the negatives are the segments of the same image
     e, mu, _, _, _ = inputs(11, S=9)
@@ -83,7 +96,7 @@ def test_candidate_relation_restricts_negatives():
     assert abs(float(dense) - want) < 1e-10
 
 
-def test_gradients_match_autograd_of_dense_form():
+def test_gradients_match_autograd_of_dense_form(path):
     e, mu, pk, sk, own = inputs(11)
     e1, mu1 = e.clone().requires_grad_(), mu.clone().requires_grad_()
     e2, mu2 = e.clone().requires_grad_(), mu.clone().requires_grad_()
@@ -93,7 +106,7 @@ def test_gradients_match_autograd_of_dense_form():
     torch.testing.assert_close(mu1.grad, mu2.grad)
 
 
-def test_gradcheck():
+def test_gradcheck(path):
     e, mu, pk, sk, own = inputs(3, P=9, S=5, D=3)
     e.requires_grad_()
     mu.requires_grad_()
@@ -102,7 +115,7 @@ def test_gradcheck():
         (e, mu))
 
 
-def test_large_kappa_is_stable_and_module():
+def test_large_kappa_is_stable_and_module(path):
     e, mu, pk, sk, _ = inputs(2, dtype=torch.float32)
     loss = SegSortPlusLoss(kappa=200.0, loss_weight=0.5)(e, mu, pk, sk)
     assert torch.isfinite(loss)
@@ -116,3 +129,45 @@ def test_no_positive_gives_zero():
     pk = torch.zeros(e.shape[0], dtype=torch.long)
     sk = torch.ones(mu.shape[0], dtype=torch.long)
     assert float(segsort_plus_loss(e, mu, pk, sk)) == 0.0
+
+
+def test_float32_range_switches_to_float64():
+    # kappa 30: exponents down to -60 stay in float32; kappa 60 (-120) would
+    # underflow there, so the chunk is evaluated in float64
+    e, mu, pk, sk, own = inputs(4)
+    for kappa in (30.0, 60.0):
+        want = naive(e, mu, pk, sk, torch.eye(3, dtype=torch.bool), own,
+                     kappa)
+        got = segsort_plus_loss(e.float(), mu.float(), pk, sk, None, own,
+                                kappa)
+        assert got.dtype == torch.float32
+        assert abs(float(got) - want) < 1e-4 * max(1.0, want)
+
+
+def test_bad_keys_and_extreme_kappa_raise():
+    e, mu, pk, sk, _ = inputs(6)
+    with pytest.raises(ValueError, match='exceed the relation matrix'):
+        segsort_plus_loss(e, mu, pk, sk, torch.eye(2, dtype=torch.bool))
+    with pytest.raises(ValueError, match='differ in shape'):
+        segsort_plus_loss(e, mu, pk, sk, torch.eye(3, dtype=torch.bool),
+                          candidates=torch.ones(3, 4, dtype=torch.bool))
+    with pytest.raises(ValueError, match='kappa'):
+        segsort_plus_loss(e, mu, pk, sk, kappa=1000.0)
+
+
+def test_pixels_without_positives_are_dropped_before_the_chunks(path):
+    # pixel 0 (key 1, own segment 1 has no key): positive {2}, candidates
+    # {0, 2}; pixel 1: its only key-0 segment is its own -> no positive,
+    # left out; pixel 2: positive {0}, nothing else -> loss 0, but counted;
+    # pixel 3: no segment has key 2 -> left out
+    e, mu, _, _, _ = inputs(8, P=4, S=3)
+    pk = torch.tensor([1, 0, 0, 2])
+    sk = torch.tensor([0, -1, 1])
+    own = torch.tensor([1, 0, 2, 1])
+    got = segsort_plus_loss(e, mu, pk, sk, None, own, kappa=3.0,
+                            chunk_size=1)
+    logits = 3.0 * e[0] @ mu.t()
+    want = (torch.logsumexp(logits[[0, 2]], 0) - logits[2]) / 2
+    assert abs(float(got) - float(want)) < 1e-12
+    assert abs(float(got) - naive(e, mu, pk, sk, torch.eye(
+        3, dtype=torch.bool), own, 3.0)) < 1e-12

@@ -9,10 +9,27 @@ affinity) is given compactly: a key per pixel, a key per segment and a small
 boolean relation matrix R; segment t is positive to pixel i when
 ``R[pixel_key_i, segment_key_t]`` and negative otherwise (keys < 0 are
 ignored). Equality relations use the identity matrix, co-occurrence the
-image-overlap matrix. The loss is evaluated over chunks of pixels with
-log-sum-exp; its backward recomputes each chunk and applies the analytic
-gradient ``kappa (softmax_all - softmax_pos)``, so no pixels x prototypes
-tensor outlives a chunk, in the forward or the backward pass.
+image-overlap matrix.
+
+The loss is evaluated over chunks of pixels, so no pixels x prototypes tensor
+outlives a chunk. Per chunk:
+
+- ``E = exp(kappa e_i' mu_t - m_i)`` with the fixed shift ``m_i = kappa |e_i|
+  max_t |mu_t|``, an upper bound of the logits, folded into the GEMM as one
+  more column: one exponential per entry, no row maxima, no masked copies.
+  The exponents lie in ``[-2 m_i, 0]``; the chunk is computed in float64 when
+  they could leave float32's normal range (kappa above 40 for unit vectors).
+- The segments with a key are sorted by key once, so each key is one block of
+  columns. With few keys (classes, images) the sums over the positive and
+  the candidate sets come from per-key block sums, and the gradient weight
+  ``kappa (1 / sum_all - [t in P_i] / sum_pos)`` is one number per pixel and
+  key, applied block by block inside the GEMMs; with many keys (the
+  low-level relation over segment ids) from each pixel's relation row.
+- The gradients are computed in the same pass as the loss (the loss is a
+  scalar; backward only scales them), so E is computed once.
+
+Pixels without a positive segment are dropped before any chunk (their count
+of positives follows from the per-key segment counts).
 """
 from typing import Optional
 
@@ -22,68 +39,131 @@ from torch.autograd import Function
 
 from mmwsss.registry import MODELS
 
+# largest exponent range kept in the normal range of each dtype
+_SAFE_RANGE = {torch.float32: 80.0, torch.float64: 700.0}
+# with at most this many segment keys the sums and gradients go key by key
+_GROUPED_KEYS = 256
 
-def _chunk(e, protos, pix_key, seg_key, relation, cand_rel, own, kappa):
-    logits = kappa * e @ protos.t()  # (c, S)
-    seg_ok = seg_key >= 0
-    pix_ok = pix_key >= 0
-    candidates = seg_ok[None] & pix_ok[:, None]
-    if cand_rel is not None:
-        candidates &= cand_rel[pix_key.clamp(min=0)][:, seg_key.clamp(min=0)]
-    pos = relation[pix_key.clamp(min=0)][:, seg_key.clamp(min=0)] & candidates
-    if own is not None:
-        not_own = torch.arange(protos.shape[0], device=e.device)[None] != \
-            own[:, None]
-        pos &= not_own
-        candidates = candidates & not_own
-    has_pos = pos.any(1)
-    neg_inf = torch.finfo(logits.dtype).min
-    lse_all = torch.logsumexp(logits.masked_fill(~candidates, neg_inf), 1)
-    lse_pos = torch.logsumexp(logits.masked_fill(~pos, neg_inf), 1)
-    return logits, candidates, pos, has_pos, lse_all, lse_pos
+
+class _Plan:
+    """What every chunk shares: the segments that have a key, sorted by key
+    (so each key's segments are one block of columns), and the relation
+    by key or by segment."""
+
+    def __init__(self, protos, seg_key, relation, cand_rel):
+        Kp, Ks = relation.shape
+        keyed = torch.nonzero(seg_key >= 0)[:, 0]
+        self.order = keyed[torch.argsort(seg_key[keyed], stable=True)]
+        keys = seg_key[self.order]
+        self.num_segments = protos.shape[0]
+        # column of every segment in the sorted layout, -1 = no key
+        self.column = torch.full_like(seg_key, -1)
+        self.column[self.order] = torch.arange(
+            self.order.numel(), device=seg_key.device)
+        # [mu_t, 1]: with [kappa e_i, -m_i] one GEMM gives the shifted logits
+        p = protos[self.order]
+        self.protos_aug = torch.cat([p, p.new_ones(p.shape[0], 1)], 1)
+        allowed = relation.new_ones(Kp, Ks) if cand_rel is None else cand_rel
+        self.grouped = Ks <= _GROUPED_KEYS
+        if self.grouped:
+            self.pos, self.cand = relation & allowed, allowed
+            counts = torch.bincount(keys, minlength=Ks).tolist()
+            ends = torch.tensor(counts).cumsum(0).tolist()
+            self.blocks = [(k, e - n, e) for k, (n, e) in
+                           enumerate(zip(counts, ends)) if n > 0]
+        else:
+            self.pos = (relation & allowed)[:, keys]
+            self.cand = allowed[:, keys]
+
+    def exps(self, e, own_col, kappa, mu_norm):
+        """E = exp(kappa e mu' - m) over the keyed segments, in a dtype that
+        holds its range, with each pixel's own segment zeroed."""
+        shift = kappa * e.norm(dim=1) * mu_norm  # upper bound of the logits
+        top = 2 * float(shift.max())
+        if top > _SAFE_RANGE[torch.float64]:
+            raise ValueError(
+                f'kappa {kappa} with embedding norms up to '
+                f'{float(shift.max()) / kappa:.3g} leaves the float64 range '
+                'of exp; SegSort+ needs kappa * |e| * |mu| below 350')
+        p = self.protos_aug
+        if top > _SAFE_RANGE.get(e.dtype, 0.0):
+            e, p, shift = e.double(), p.double(), shift.double()
+        E = (torch.cat([kappa * e, -shift[:, None]], 1) @ p.t()).exp_()
+        if own_col is not None:  # eq. 3 "except s"
+            rows = torch.nonzero(own_col >= 0)[:, 0]
+            E[rows, own_col[rows]] = 0
+        return E
+
+    def sums(self, E, key):
+        """Sums of E over the candidate and the positive sets, (c,) each."""
+        if self.grouped:
+            G = E.new_zeros(E.shape[0], self.pos.shape[1])
+            for k, a, b in self.blocks:
+                G[:, k] = E[:, a:b].sum(1)
+            return ((G * self.cand[key]).sum(1), (G * self.pos[key]).sum(1))
+        zero = E.new_zeros(())
+        return (torch.where(self.cand[key], E, zero).sum(1),
+                torch.where(self.pos[key], E, zero).sum(1))
+
+    def grads(self, E, key, sum_all, sum_pos, e, scale):
+        """Gradients of the chunk's summed loss with respect to its logits
+        (``E / sum_all`` on the candidates minus ``E / sum_pos`` on the
+        positives) applied to the embeddings and the sorted prototypes."""
+        p = self.protos_aug[:, :-1].to(E.dtype)
+        e = e.to(E.dtype)
+        if self.grouped:
+            # the weight is one number per pixel and key: no (c, S) product
+            w = (self.cand[key] / sum_all[:, None] -
+                 self.pos[key] / sum_pos[:, None]) * scale  # (c, Ks)
+            grad_e = torch.zeros_like(e)
+            grad_p = torch.zeros_like(p)
+            for k, a, b in self.blocks:
+                wk = w[:, k:k + 1]
+                grad_e.addcmul_(wk, E[:, a:b] @ p[a:b])
+                grad_p[a:b] = E[:, a:b].t() @ (wk * e)
+            return grad_e, grad_p
+        zero = E.new_zeros(())
+        g = (torch.where(self.cand[key], E / sum_all[:, None], zero) -
+             torch.where(self.pos[key], E / sum_pos[:, None], zero)) * scale
+        return g @ p, g.t() @ e
 
 
 class _SegSortPlus(Function):
+    """The loss and, in the same pass over each chunk, its gradients: the
+    loss is a scalar, so the backward pass only scales them (E is computed
+    once per chunk)."""
 
     @staticmethod
-    def forward(ctx, emb, protos, pix_key, seg_key, relation, cand_rel, own,
-                kappa, chunk_size):
-        total = emb.new_zeros(())
-        count = 0
+    def forward(ctx, emb, protos, pix_key, own_col, plan, kappa, chunk_size,
+                count):
+        mu_norm = float(protos.norm(dim=1).max())
+        need_grad = any(ctx.needs_input_grad[:2])
+        scale = kappa / max(count, 1)
+        total = emb.new_zeros((), dtype=torch.float64)
+        grad_emb = torch.zeros_like(emb) if need_grad else None
+        grad_sorted = emb.new_zeros(plan.order.numel(), emb.shape[1]) \
+            if need_grad else None
         for s in range(0, emb.shape[0], chunk_size):
             sl = slice(s, s + chunk_size)
-            _, _, _, has_pos, lse_all, lse_pos = _chunk(
-                emb[sl], protos, pix_key[sl], seg_key, relation, cand_rel,
-                None if own is None else own[sl], kappa)
-            total = total + (lse_all - lse_pos)[has_pos].sum()
-            count += int(has_pos.sum())
-        ctx.save_for_backward(emb, protos, pix_key, seg_key, relation,
-                              cand_rel, own)
-        ctx.kappa, ctx.chunk_size, ctx.count = kappa, chunk_size, count
-        return total / max(count, 1)
+            E = plan.exps(emb[sl], None if own_col is None else own_col[sl],
+                          kappa, mu_norm)
+            sum_all, sum_pos = plan.sums(E, pix_key[sl])
+            total += (sum_all.log() - sum_pos.log()).sum().double()
+            if need_grad:
+                g_e, g_p = plan.grads(E, pix_key[sl], sum_all, sum_pos,
+                                      emb[sl], scale)
+                grad_emb[sl] = g_e.to(emb)
+                grad_sorted += g_p.to(emb)
+        if need_grad:
+            grad_protos = emb.new_zeros(plan.num_segments, emb.shape[1])
+            grad_protos[plan.order] = grad_sorted
+            ctx.save_for_backward(grad_emb, grad_protos)
+        return (total / max(count, 1)).to(emb.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        emb, protos, pix_key, seg_key, relation, cand_rel, own = \
-            ctx.saved_tensors
-        kappa, scale = ctx.kappa, grad / max(ctx.count, 1)
-        grad_emb = torch.zeros_like(emb)
-        grad_protos = torch.zeros_like(protos)
-        for s in range(0, emb.shape[0], ctx.chunk_size):
-            sl = slice(s, s + ctx.chunk_size)
-            logits, cand, pos, has_pos, lse_all, lse_pos = _chunk(
-                emb[sl], protos, pix_key[sl], seg_key, relation, cand_rel,
-                None if own is None else own[sl], kappa)
-            zero = logits.new_zeros(())
-            p_all = torch.where(cand, torch.exp(logits - lse_all[:, None]),
-                                zero)
-            p_pos = torch.where(pos, torch.exp(logits - lse_pos[:, None]),
-                                zero)
-            g = torch.where(has_pos[:, None], p_all - p_pos, zero) * (
-                kappa * scale)
-            grad_emb[sl] = g @ protos
-            grad_protos += g.t() @ emb[sl]
-        return (grad_emb, grad_protos) + (None, ) * 7
+        grad_emb, grad_protos = ctx.saved_tensors
+        return (grad_emb * grad, grad_protos * grad) + (None, ) * 6
 
 
 def segsort_plus_loss(embeddings: torch.Tensor,
@@ -117,17 +197,42 @@ def segsort_plus_loss(embeddings: torch.Tensor,
     Returns:
         Tensor: the scalar loss (0 when no pixel has a positive segment).
     """
+    dev = embeddings.device
+    pixel_keys, segment_keys = pixel_keys.long(), segment_keys.long()
     if relation is None:
         size = int(max(pixel_keys.max(), segment_keys.max(), 0)) + 1
-        relation = torch.eye(size, dtype=torch.bool,
-                             device=embeddings.device)
-    return _SegSortPlus.apply(embeddings, prototypes, pixel_keys.long(),
-                              segment_keys.long(), relation.bool(),
-                              None if candidates is None else
-                              candidates.bool(),
-                              None if own_segments is None else
-                              own_segments.long(), float(kappa),
-                              int(chunk_size))
+        relation = torch.eye(size, dtype=torch.bool, device=dev)
+    relation = relation.bool()
+    cand_rel = None if candidates is None else candidates.bool()
+    Kp, Ks = relation.shape
+    if cand_rel is not None and cand_rel.shape != relation.shape:
+        raise ValueError(f'candidates {tuple(cand_rel.shape)} and relation '
+                         f'{tuple(relation.shape)} differ in shape')
+    if pixel_keys.numel() == 0 or segment_keys.numel() == 0:
+        return (embeddings.sum() + prototypes.sum()) * 0
+    if int(pixel_keys.max()) >= Kp or int(segment_keys.max()) >= Ks:
+        raise ValueError(f'keys up to {int(pixel_keys.max())} (pixels) and '
+                         f'{int(segment_keys.max())} (segments) exceed the '
+                         f'relation matrix {Kp} x {Ks}')
+    # number of positives of every pixel, before any pixel x segment work
+    allowed = relation if cand_rel is None else relation & cand_rel
+    per_key = torch.bincount(segment_keys[segment_keys >= 0], minlength=Ks)
+    n_pos = (allowed.long() @ per_key)[pixel_keys.clamp(min=0)]
+    if own_segments is not None:
+        own_segments = own_segments.long()
+        own_key = segment_keys[own_segments]
+        n_pos = n_pos - ((own_key >= 0) & allowed[
+            pixel_keys.clamp(min=0), own_key.clamp(min=0)]).long()
+    keep = (pixel_keys >= 0) & (n_pos > 0)
+    count = int(keep.sum())
+    if count == 0:
+        return (embeddings.sum() + prototypes.sum()) * 0
+    plan = _Plan(prototypes.detach(), segment_keys, relation, cand_rel)
+    own_col = None if own_segments is None else \
+        plan.column[own_segments[keep]]
+    return _SegSortPlus.apply(embeddings[keep], prototypes, pixel_keys[keep],
+                              own_col, plan, float(kappa), int(chunk_size),
+                              count)
 
 
 def segsort_plus_loss_dense(embeddings, prototypes, pixel_keys, segment_keys,
