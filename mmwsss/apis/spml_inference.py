@@ -30,10 +30,11 @@ from mmwsss.ops import random_walk
 def embed_and_classify(model, inputs: torch.Tensor
                        ) -> Tuple[torch.Tensor, torch.Tensor]:
     """Unit embeddings (B, D, h, w) and S1 logits (B, C, h, w) of an
-    ``EncoderDecoder`` whose decode head is an ``SPMLHead``."""
+    ``EncoderDecoder`` whose decode head is an ``SPMLHead`` (from its
+    classifier or its class prototypes, per ``predict_with``)."""
     head = model.decode_head
     emb = head.embed(model.extract_feat(inputs))
-    return emb, head.cls_seg(emb)
+    return emb, head.classify(emb)
 
 
 @torch.no_grad()

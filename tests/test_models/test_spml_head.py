@@ -222,3 +222,69 @@ def test_head_on_segformer_backbone_and_decoder():
     sum(v for k, v in losses.items() if 'loss' in k).backward()
     grads = [p.grad for p in model.backbone.parameters() if p.grad is not None]
     assert grads and sum(float(gr.abs().sum()) for gr in grads) > 0
+
+
+def test_class_prototypes_moving_average_and_prediction():
+    head = make_head(memory_batches=0)
+    head.prototype_momentum = 0.75
+    g = torch.Generator().manual_seed(4)
+    emb = F.normalize(torch.randn(2, 6, 4, 4, generator=g), dim=1)
+    labels = torch.full((2, 4, 4), -1)
+    labels[0, 0, :2] = 1
+    labels[1, 3, 3] = 1
+    labels[1, 2, 0] = 3
+    head.train()
+    # first step: a class's prototype is its normalised mean
+    head.update_class_prototypes(emb, labels)
+    mean1 = F.normalize(emb[0, :, 0, 0] + emb[0, :, 0, 1] + emb[1, :, 3, 3],
+                        dim=0)
+    torch.testing.assert_close(head.class_prototypes[1], mean1)
+    torch.testing.assert_close(head.class_prototypes[3],
+                               emb[1, :, 2, 0])
+    assert head.class_prototypes[[0, 2]].abs().sum() == 0
+    # second step: normalised 0.75 old + 0.25 new; absent classes unchanged
+    labels2 = torch.full((2, 4, 4), -1)
+    labels2[0, 1, 1] = 1
+    head.update_class_prototypes(emb, labels2)
+    want = F.normalize(0.75 * mean1 + 0.25 * emb[0, :, 1, 1], dim=0)
+    torch.testing.assert_close(head.class_prototypes[1], want)
+    torch.testing.assert_close(head.class_prototypes[3], emb[1, :, 2, 0])
+    # prediction: kappa * cosine; never-labelled classes are not predicted
+    head.predict_with = 'prototypes'
+    logits = head.classify(emb)
+    assert head.prototype_kappa == KAPPA['annotation']
+    torch.testing.assert_close(
+        logits[1, 1, 0, 2], KAPPA['annotation'] * emb[1, :, 0, 2] @ want)
+    assert (logits[:, [0, 2]] < -1e3).all()
+    assert set(logits.argmax(1).unique().tolist()) <= {1, 3}
+    # saved with the model
+    assert 'class_prototypes' in head.state_dict()
+
+
+def test_prototype_prediction_needs_prototypes():
+    head = make_head(memory_batches=0)
+    head.predict_with = 'prototypes'
+    with pytest.raises(RuntimeError, match='spml_class_prototypes'):
+        head.classify(torch.randn(1, 6, 2, 2))
+    with pytest.raises(ValueError, match='predict_with'):
+        SPMLHead(decoder=dict(type='FCNHead', in_channels=4, channels=8),
+                 num_classes=4, predict_with='knn')
+
+
+def test_training_step_updates_prototypes_from_annotations():
+    head = make_head(memory_batches=0)
+    head.prototype_momentum = 0.5
+    g = torch.Generator().manual_seed(2)
+    samples = make_samples(g, B=2)
+    feats = [torch.randn(2, 4, 8, 8, generator=g)]
+    head.train()
+    head.loss(feats, samples, None)
+    with torch.no_grad():
+        emb = head.embed(feats)
+    labels = torch.stack([s.gt_sem_seg.data[0] for s in samples])
+    for c in range(4):  # 8 x 8 labels on an 8 x 8 embedding: pixel = cell
+        pix = (labels == c).nonzero()
+        if len(pix):
+            want = F.normalize(emb[pix[:, 0], :, pix[:, 1], pix[:, 2]].sum(0),
+                               dim=0)
+            torch.testing.assert_close(head.class_prototypes[c], want)

@@ -8,9 +8,12 @@ import torch.nn.functional as F
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.utils import SampleList
 
+from mmengine.dist import all_reduce, is_distributed
+
 from mmwsss.registry import MODELS
 from ..utils.memory_bank import PrototypeMemoryBank
-from ..utils.segments import downsample_labels, form_segments, nearest_labelled
+from ..utils.segments import (class_embedding_sums, downsample_labels,
+                              form_segments, nearest_labelled)
 from ..utils.spherical_kmeans import spherical_kmeans
 
 RELATIONS = ('image', 'annotation', 'cooccurrence', 'affinity')
@@ -51,7 +54,15 @@ class SPMLHead(BaseDecodeHead):
        :class:`MemoryBankHook`) join C, O and A.
 
     The classifier (``conv_seg``, 1 x 1 on the detached embeddings) is trained
-    with ``loss_decode`` on the weak label map and gives the predictions.
+    with ``loss_decode`` on the weak label map. The head also keeps one unit
+    prototype per class (``class_prototypes``, a buffer saved with the
+    model): an exponential moving average of the normalised mean embedding
+    of each class's labelled pixels, updated at every training step (summed
+    over all processes). ``predict_with`` picks what predicts: the
+    classifier, or the nearest class prototype (SegSort's nearest-neighbour
+    retrieval with one prototype per class; logits ``prototype_kappa *
+    cos``). ``tools/spml_class_prototypes.py`` recomputes the prototypes
+    exactly over a training set for a trained model.
 
     Args:
         decoder (dict): Config of the mmseg decode head producing the
@@ -79,6 +90,11 @@ class SPMLHead(BaseDecodeHead):
             the classifier learns, from pseudo-labels; the decoder stays in
             eval mode and the relation losses are off; freeze the backbone's
             normalisation with ``norm_eval=True``). Defaults to True.
+        predict_with (str): ``'classifier'`` (default) or ``'prototypes'``.
+        prototype_momentum (float): EMA momentum of the class prototypes
+            (weight of the old value). Defaults to 0.99.
+        prototype_kappa (float, optional): Concentration of the prototype
+            logits; None takes ``loss_annotation``'s kappa (else 10).
         **kwargs: :class:`BaseDecodeHead` arguments (``loss_decode``,
             ``ignore_index``, ``align_corners``, ...).
     """
@@ -101,8 +117,14 @@ class SPMLHead(BaseDecodeHead):
                  cooccurrence_ignore=(),
                  memory_batches: int = 2,
                  train_embedding: bool = True,
+                 predict_with: str = 'classifier',
+                 prototype_momentum: float = 0.99,
+                 prototype_kappa: Optional[float] = None,
                  dropout_ratio: float = 0.0,
                  **kwargs):
+        if predict_with not in ('classifier', 'prototypes'):
+            raise ValueError("predict_with must be 'classifier' or "
+                             f"'prototypes', got {predict_with!r}")
         decoder = copy.deepcopy(decoder)
         decoder['num_classes'] = embed_dim
         decoder.setdefault('dropout_ratio', 0.0)
@@ -135,14 +157,57 @@ class SPMLHead(BaseDecodeHead):
             if memory_batches > 0 else None
         # this batch's segments; MemoryBankHook gathers and pushes them
         self.pending_entry: Optional[Dict[str, torch.Tensor]] = None
+        self.predict_with = predict_with
+        self.prototype_momentum = prototype_momentum
+        if prototype_kappa is None:
+            prototype_kappa = (loss_annotation or {}).get('kappa', 10.0)
+        self.prototype_kappa = float(prototype_kappa)
+        self.register_buffer('class_prototypes',
+                             torch.zeros(num_classes, embed_dim))
 
     def embed(self, inputs: List[torch.Tensor]) -> torch.Tensor:
         """(B, embed_dim, h, w) unit pixel embeddings."""
         return F.normalize(self.decoder(inputs), dim=1)
 
+    def classify(self, emb: torch.Tensor) -> torch.Tensor:
+        """Class logits of unit embeddings, by ``predict_with``."""
+        if self.predict_with == 'classifier':
+            return self.cls_seg(emb)
+        known = self.class_prototypes.norm(dim=1) > 0
+        if not known.any():
+            raise RuntimeError(
+                'SPMLHead(predict_with=\'prototypes\'): no class prototype '
+                'yet; train the model or run tools/spml_class_prototypes.py')
+        logits = self.prototype_kappa * torch.einsum(
+            'bdhw,cd->bchw', emb, F.normalize(self.class_prototypes, dim=1))
+        # a class never labelled cannot be predicted
+        return logits.masked_fill(~known[None, :, None, None], -1e4)
+
     def forward(self, inputs: List[torch.Tensor]) -> torch.Tensor:
-        """Class logits of the classifier on the (detached) embeddings."""
-        return self.cls_seg(self.embed(inputs).detach())
+        """Class logits of the (detached) embeddings."""
+        return self.classify(self.embed(inputs).detach())
+
+    @torch.no_grad()
+    def update_class_prototypes(self, emb: torch.Tensor,
+                                labels: torch.Tensor) -> None:
+        """EMA step of the class prototypes from labelled pixels.
+
+        Args:
+            emb (Tensor): (B, D, h, w) unit embeddings.
+            labels (Tensor): (B, h, w) long at the embedding size, -1 =
+                unlabelled.
+        """
+        sums, counts = class_embedding_sums(emb, labels, self.num_classes)
+        if is_distributed():
+            all_reduce(sums)
+            all_reduce(counts)
+        present = counts > 0
+        mean = F.normalize(sums[present], dim=1)
+        old = self.class_prototypes[present]
+        fresh = old.norm(dim=1, keepdim=True) == 0
+        m = self.prototype_momentum
+        self.class_prototypes[present] = torch.where(
+            fresh, mean, F.normalize(m * old + (1 - m) * mean, dim=1))
 
     def train(self, mode: bool = True):
         super().train(mode)
@@ -154,6 +219,8 @@ class SPMLHead(BaseDecodeHead):
         if not self.train_embedding:
             with torch.no_grad():
                 emb = self.embed([x.detach() for x in inputs])
+                self.update_class_prototypes(
+                    emb, self._labels_at(emb, batch_data_samples))
             return self.loss_by_feat(self.cls_seg(emb), batch_data_samples)
         emb = self.embed(inputs)
         losses = self.loss_by_feat(self.cls_seg(emb.detach()),
@@ -186,6 +253,13 @@ class SPMLHead(BaseDecodeHead):
                               value=fill))
         return torch.stack(maps).long()
 
+    def _labels_at(self, emb: torch.Tensor, samples: SampleList
+                   ) -> torch.Tensor:
+        """(B, h, w) labels at the embedding size, -1 = unlabelled."""
+        gt = torch.stack([s.gt_sem_seg.data[0] for s in samples]).long()
+        return downsample_labels(gt, emb.shape[-2:], self.num_classes,
+                                 self.ignore_index)
+
     def segments_of_batch(self, emb: torch.Tensor, samples: SampleList):
         """K-means, over-segments and labels of a batch at embedding size.
 
@@ -194,20 +268,20 @@ class SPMLHead(BaseDecodeHead):
             image tags (B, C).
         """
         B, _, h, w = emb.shape
-        gt = torch.stack([s.gt_sem_seg.data[0] for s in samples]).long()
-        labels = downsample_labels(gt, (h, w), self.num_classes,
-                                   self.ignore_index)
+        size = tuple(samples[0].gt_sem_seg.data.shape[-2:])
+        labels = self._labels_at(emb, samples)
         clusters, _ = spherical_kmeans(emb.detach(), self.kmeans_grid,
                                        self.kmeans_iters, self.coord_weight)
         overseg = None
         if all('gt_superpixels' in s for s in samples):
-            sp = self._stack_field(samples, 'gt_superpixels', gt.shape[-2:],
-                                   -1)
+            sp = self._stack_field(samples, 'gt_superpixels', size, -1)
             # nearest sampling; ids are exact in float64
             overseg = F.interpolate(sp[:, None].double(), size=(h, w),
                                     mode='nearest')[:, 0].long()
         segs = form_segments(emb, clusters, labels, self.num_classes, overseg,
                              self.split_by_labels)
+        if self.training:
+            self.update_class_prototypes(emb.detach(), labels)
         return segs, labels, self._image_tags(samples, labels)
 
     def relation_loss(self, emb: torch.Tensor, samples: SampleList) -> dict:

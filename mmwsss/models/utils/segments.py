@@ -49,6 +49,29 @@ def downsample_labels(labels: torch.Tensor, size, num_classes: int,
     return torch.where(counts.amax(1) > 0, best, -1).view(B, h, w)
 
 
+def class_embedding_sums(embeddings: torch.Tensor, labels: torch.Tensor,
+                         num_classes: int):
+    """Per-class sums of the labelled pixels' embeddings and their counts.
+
+    Args:
+        embeddings (Tensor): (B, D, h, w).
+        labels (Tensor): (B, h, w) long, -1 = unlabelled.
+        num_classes (int): Number of classes.
+
+    Returns:
+        tuple: sums (C, D) and counts (C,) (float, the dtype of the
+        embeddings).
+    """
+    D = embeddings.shape[1]
+    ok = labels >= 0
+    emb = embeddings.permute(0, 2, 3, 1)[ok]
+    lab = labels[ok]
+    sums = emb.new_zeros(num_classes, D).index_add_(0, lab, emb)
+    counts = emb.new_zeros(num_classes).index_add_(
+        0, lab, emb.new_ones(lab.shape))
+    return sums, counts
+
+
 class Segments(NamedTuple):
     """The segments of a batch.
 
