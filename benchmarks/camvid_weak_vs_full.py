@@ -2,56 +2,84 @@
 and full supervision, same backbone, budget and seed; one validation at the
 end.
 
-    .venv/bin/python benchmarks/camvid_weak_vs_full.py \
-        [--data-root ../shared/data/camvid] [--out benchmarks/results/camvid.md] \
-        [--only KEY ...] [--iters N] [--crf-test] [--collect] \
+    .venv/bin/python benchmarks/camvid_weak_vs_full.py \\
+        [--data-root ../shared/data/camvid] [--out benchmarks/results/camvid.md] \\
+        [--only KEY ...] [--iters N] [--crf-test] [--collect] \\
         [--cfg-options train_dataloader.num_workers=8 ...]
 
-Runs ``tools/train.py`` on each config in turn (a GPU is used when present)
-and writes a table of the final validation metrics. ``spml-scribbles-stage2``
-is SPML's second stage on the ``spml-scribbles`` run of the same work
-directory: ``tools/spml_pseudo_labels.py --crf`` writes random-walk + DenseCRF
-pseudo-labels of the training images under the work directory, then the
-stage-2 config trains the final classifier on the frozen embeddings (its own
-200 iterations; ``--iters`` sets stage 1 only) and predicts with DenseCRF.
-``--crf-test`` also evaluates every run with DenseCRF on its predictions
-(``tools/test.py`` with ``model.type=CRFEncoderDecoder``), and every
-stage-2 run without it.
+Each key is one row: a training run (``tools/train.py``; a GPU is used when
+present) or a later step on the run of another key in the same work
+directory:
+
+- ``spml-*-prototypes``: ``tools/spml_class_prototypes.py`` computes the
+  class prototypes of the SPML run over its training set, and the run is
+  evaluated predicting with them (``predict_with=prototypes``);
+- ``spml-scribbles-s1``: the softmax classifier S1 retrained from the weak
+  labels on the frozen embeddings of the SPML run (200 iterations);
+- ``spml-scribbles-stage2``: ``tools/spml_pseudo_labels.py --crf`` writes
+  random-walk + DenseCRF pseudo-labels of the training images under the work
+  directory, then the final classifier S2 is trained on the frozen
+  embeddings (200 iterations) and predicts with DenseCRF.
+
+``--iters`` sets the iterations of the training runs that start from
+scratch. ``--crf-test`` also evaluates every row with DenseCRF on its
+predictions (``model.type=CRFEncoderDecoder``), and stage 2 without it.
+``--collect`` trains nothing: it tabulates the finished runs (running the
+evaluations that are missing).
 """
 import argparse
 import glob
 import json
-import os
 import os.path as osp
 import subprocess
 import sys
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIGS = {  # --only key: (table name, config)
+# key: (table name, config, kind, key of the run it builds on)
+ROWS = {
     'points': ('points (partial CE)',
-               'configs/baseline/pce_r18_1xb8-1k_camvid-176x176_point.py'),
+               'configs/baseline/pce_r18_1xb8-1k_camvid-176x176_point.py',
+               'train', None),
     'scribbles': (
         'scribbles (partial CE)',
-        'configs/baseline/pce_r18_1xb8-1k_camvid-176x176_scribble.py'),
-    'spml-points': ('points (SPML)',
-                    'configs/spml/spml_r18_1xb8-1k_camvid-176x176_point.py'),
+        'configs/baseline/pce_r18_1xb8-1k_camvid-176x176_scribble.py',
+        'train', None),
+    'spml-points': ('points (SPML, S1 classifier)',
+                    'configs/spml/spml_r18_1xb8-1k_camvid-176x176_point.py',
+                    'train', None),
+    'spml-points-prototypes': (
+        'points (SPML, class prototypes)',
+        'configs/spml/spml_r18_1xb8-1k_camvid-176x176_point.py',
+        'prototypes', 'spml-points'),
     'spml-scribbles': (
-        'scribbles (SPML)',
-        'configs/spml/spml_r18_1xb8-1k_camvid-176x176_scribble.py'),
-    'full': ('full supervision',
-             'configs/baseline/full_r18_1xb8-1k_camvid-176x176.py'),
+        'scribbles (SPML, S1 classifier)',
+        'configs/spml/spml_r18_1xb8-1k_camvid-176x176_scribble.py', 'train',
+        None),
+    'spml-scribbles-prototypes': (
+        'scribbles (SPML, class prototypes)',
+        'configs/spml/spml_r18_1xb8-1k_camvid-176x176_scribble.py',
+        'prototypes', 'spml-scribbles'),
+    'spml-scribbles-s1': (
+        'scribbles (SPML, S1 retrained on frozen embeddings)',
+        'configs/spml/spml_r18_1xb8-200it_camvid-176x176_scribble_s1.py',
+        'follow', 'spml-scribbles'),
     'spml-scribbles-stage2': (
-        'scribbles (SPML, stage 2)',
-        'configs/spml/spml_r18_1xb8-200it_camvid-176x176_scribble_stage2.py'),
+        'scribbles (SPML, stage 2: S2 on pseudo-labels)',
+        'configs/spml/spml_r18_1xb8-200it_camvid-176x176_scribble_stage2.py',
+        'stage2', 'spml-scribbles'),
+    'full': ('full supervision',
+             'configs/baseline/full_r18_1xb8-1k_camvid-176x176.py', 'train',
+             None),
 }
-# stage 2 key: (stage-1 key, DenseCRF on its own predictions)
-STAGE2 = {'spml-scribbles-stage2': 'spml-scribbles'}
 CRF_OPTIONS = ['model.type=CRFEncoderDecoder', 'model.crf.num_iters=10']
 
 
 def work_dir_of(root, key):
-    return osp.join(root, osp.basename(CONFIGS[key][1])[:-3])
+    config, kind = ROWS[key][1], ROWS[key][2]
+    name = osp.basename(config)[:-3]
+    return osp.join(root, name + ('_prototypes' if kind == 'prototypes'
+                                  else ''))
 
 
 def last_checkpoint(work_dir):
@@ -62,16 +90,16 @@ def last_checkpoint(work_dir):
     return max(ckpts, key=lambda p: int(osp.basename(p)[5:-4]))
 
 
-def test_metrics(work_dir):
-    logs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')))
+def read_metrics(pattern):
+    logs = sorted(glob.glob(pattern))
+    if not logs:
+        raise FileNotFoundError(f'{pattern}: no metrics (run it first)')
     rows = [json.loads(line) for line in open(logs[-1])]
     return [r for r in rows if 'mIoU' in r][-1]
 
 
-def final_metrics(work_dir):
-    logs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', '*.json')))
-    rows = [json.loads(line) for line in open(logs[-1])]
-    return [r for r in rows if 'mIoU' in r][-1]
+def run(cmd):
+    subprocess.run([sys.executable] + cmd, check=True, cwd=ROOT)
 
 
 def main():
@@ -82,73 +110,84 @@ def main():
     parser.add_argument('--work-dir', default=osp.join(ROOT, 'work_dirs',
                                                        'camvid_bench'))
     parser.add_argument('--out', help='markdown file for the table')
-    parser.add_argument('--iters', type=int, help='training iterations '
-                        '(default: the configs\' 1k)')
-    parser.add_argument('--only', nargs='*', choices=list(CONFIGS),
+    parser.add_argument('--iters', type=int, help='iterations of the runs '
+                        'from scratch (default: the configs\' 1k)')
+    parser.add_argument('--only', nargs='*', choices=list(ROWS),
                         help='run only these (in this order)')
     parser.add_argument('--crf-test', action='store_true',
-                        help='also evaluate each run with DenseCRF (stage 2: '
+                        help='also evaluate each row with DenseCRF (stage 2: '
                         'without it)')
     parser.add_argument('--cfg-options', nargs='*', default=[])
     parser.add_argument('--collect', action='store_true',
-                        help='do not train: tabulate the finished runs found '
-                        'in --work-dir (with --crf-test, evaluating those '
-                        'not evaluated yet)')
+                        help='train nothing: tabulate the finished runs found '
+                        'in --work-dir (running missing evaluations)')
     args = parser.parse_args()
-    extra = []  # stage-1 iterations
+    scratch = []
     if args.iters:
-        extra += [f'train_cfg.max_iters={args.iters}',
-                  f'train_cfg.val_interval={args.iters}',
-                  f'param_scheduler.0.end={args.iters}',
-                  f'default_hooks.checkpoint.interval={args.iters}']
+        scratch = [f'train_cfg.max_iters={args.iters}',
+                   f'train_cfg.val_interval={args.iters}',
+                   f'param_scheduler.0.end={args.iters}',
+                   f'default_hooks.checkpoint.interval={args.iters}']
     data_opts = [f'{split}_dataloader.dataset.data_root={args.data_root}'
                  for split in ('train', 'val', 'test')]
     rows = []
-    for key in args.only or list(CONFIGS):
-        name, config = CONFIGS[key]
+    for key in args.only or list(ROWS):
+        name, config, kind, base = ROWS[key]
+        config = osp.join(ROOT, config)
         work_dir = work_dir_of(args.work_dir, key)
         opts = data_opts + list(args.cfg_options)
-        if key in STAGE2:
-            stage1 = work_dir_of(args.work_dir, STAGE2[key])
-            pseudo = osp.join(args.work_dir, 'pseudo_labels', key)
-            opts += [f'load_from={last_checkpoint(stage1)}',
-                     f'train_dataloader.dataset.weak_ann.dir={pseudo}']
-        else:
-            opts += extra
+        base_ckpt = None if base is None else last_checkpoint(
+            work_dir_of(args.work_dir, base))
         start = time.time()
-        if not args.collect:
-            if key in STAGE2:
-                subprocess.run([
-                    sys.executable,
-                    osp.join(ROOT, 'tools/spml_pseudo_labels.py'),
-                    osp.join(ROOT, CONFIGS[STAGE2[key]][1]),
-                    last_checkpoint(stage1), pseudo, '--crf',
-                    '--cfg-options'] + data_opts, check=True, cwd=ROOT)
-            subprocess.run([
-                sys.executable, osp.join(ROOT, 'tools/train.py'),
-                osp.join(ROOT, config), '--work-dir', work_dir,
-                '--cfg-options'] + opts, check=True, cwd=ROOT)
-        m = final_metrics(work_dir)
-        secs = None if args.collect else time.time() - start
-        other = None
+        if kind == 'train':
+            opts += scratch
+        elif kind in ('follow', 'stage2'):
+            opts += [f'load_from={base_ckpt}']
+        if kind == 'stage2':
+            pseudo = osp.join(args.work_dir, 'pseudo_labels', key)
+            opts += [f'train_dataloader.dataset.weak_ann.dir={pseudo}']
+            if not args.collect:
+                run([osp.join(ROOT, 'tools/spml_pseudo_labels.py'),
+                     osp.join(ROOT, ROWS[base][1]), base_ckpt, pseudo,
+                     '--crf', '--cfg-options'] + data_opts)
+        if kind == 'prototypes':
+            ckpt = osp.join(work_dir, 'class_prototypes.pth')
+            opts += ['model.decode_head.predict_with=prototypes']
+            if not args.collect or not osp.isfile(ckpt):
+                run([osp.join(ROOT, 'tools/spml_class_prototypes.py'),
+                     config, base_ckpt, ckpt, '--cfg-options'] + data_opts)
+        elif not args.collect:
+            run([osp.join(ROOT, 'tools/train.py'), config, '--work-dir',
+                 work_dir, '--cfg-options'] + opts)
+        # evaluations: (options, folder) of the plain and the CRF one
+        evals = {}
+        if kind == 'prototypes':
+            evals['plain'] = ([], 'test')
         if args.crf_test:
-            # stage 2 predicts with DenseCRF: evaluate it without
-            crf = ['model.crf=None'] if key in STAGE2 else CRF_OPTIONS
-            test_dir = osp.join(work_dir, 'test_no_crf' if key in STAGE2
-                                else 'test_crf')
-            if not glob.glob(osp.join(test_dir, '*', '*.json')) or \
-                    not args.collect:
-                subprocess.run([
-                    sys.executable, osp.join(ROOT, 'tools/test.py'),
-                    osp.join(ROOT, config), last_checkpoint(work_dir),
-                    '--work-dir', test_dir, '--cfg-options'] + opts + crf,
-                    check=True, cwd=ROOT)
-            other = test_metrics(test_dir)
-        plain, with_crf = (other, m) if key in STAGE2 else (m, other)
-        rows.append((name, config, plain, with_crf, secs))
-        print(f'{name}: mIoU {plain["mIoU"] if plain else float("nan"):.2f}'
-              + (f', with DenseCRF {with_crf["mIoU"]:.2f}' if with_crf
-                 else ''), flush=True)
+            evals['crf' if kind != 'stage2' else 'plain'] = (
+                ['model.crf=None'] if kind == 'stage2' else CRF_OPTIONS,
+                'test_no_crf' if kind == 'stage2' else 'test_crf')
+        metrics = {}
+        if kind in ('train', 'follow', 'stage2'):
+            metrics['crf' if kind == 'stage2' else 'plain'] = read_metrics(
+                osp.join(work_dir, '*', 'vis_data', '*.json'))
+        for which, (extra, folder) in evals.items():
+            test_dir = osp.join(work_dir, folder)
+            pattern = osp.join(test_dir, '*', '*.json')
+            if not args.collect or not glob.glob(pattern):
+                ckpt = osp.join(work_dir, 'class_prototypes.pth') \
+                    if kind == 'prototypes' else last_checkpoint(work_dir)
+                run([osp.join(ROOT, 'tools/test.py'), config, ckpt,
+                     '--work-dir', test_dir, '--cfg-options'] + opts + extra)
+            metrics[which] = read_metrics(pattern)
+        secs = None if args.collect or kind == 'prototypes' else \
+            time.time() - start
+        plain, crf = metrics.get('plain'), metrics.get('crf')
+        rows.append((name, osp.relpath(config, ROOT), plain, crf, secs))
+        print(f'{name}: mIoU ' +
+              (f'{plain["mIoU"]:.2f}' if plain else '-') +
+              (f', with DenseCRF {crf["mIoU"]:.2f}' if crf else ''),
+              flush=True)
     lines = ['| supervision | config | val mIoU | aAcc | F | J&F | '
              'mIoU with DenseCRF | train time |',
              '| --- | --- | --- | --- | --- | --- | --- | --- |']
