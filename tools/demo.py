@@ -88,8 +88,8 @@ def main():
     metrics = runner.val_loop.run()
     paths = draw(runner, cfg, args.data_root, osp.join(args.work_dir, 'vis'),
                  args.num_vis)
-    print('\n=== mmwsss demo: partial cross-entropy from point clicks '
-          '(toy set) ===')
+    print(f'\n=== mmwsss demo: {osp.basename(args.config)[:-3]} (toy set, '
+          f'{cfg.train_dataloader.dataset.weak_label}) ===')
     for key in ('mIoU', 'J', 'F', 'J&F'):
         if key in metrics:
             print(f'  val {key:5s} {metrics[key]:6.2f}')
