@@ -288,3 +288,46 @@ def test_training_step_updates_prototypes_from_annotations():
             want = F.normalize(emb[pix[:, 0], :, pix[:, 1], pix[:, 2]].sum(0),
                                dim=0)
             torch.testing.assert_close(head.class_prototypes[c], want)
+
+
+def _proto_embeddings(rank):
+    g = torch.Generator().manual_seed(10 + rank)
+    emb = F.normalize(torch.randn(1, 6, 3, 3, generator=g), dim=1)
+    labels = torch.full((1, 3, 3), -1)
+    labels[0, rank, :] = 1  # both ranks label class 1
+    if rank == 1:
+        labels[0, 2, 2] = 2  # only rank 1 labels class 2
+    return emb, labels
+
+
+def _proto_worker(rank, world, port, out_dir):
+    import os
+    import torch.distributed as dist
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('gloo', rank=rank, world_size=world)
+    head = make_head(memory_batches=0)
+    head.train()
+    head.update_class_prototypes(*_proto_embeddings(rank))
+    torch.save(head.class_prototypes, f'{out_dir}/protos{rank}.pt')
+    dist.destroy_process_group()
+
+
+def test_class_prototypes_are_summed_over_processes(tmp_path):
+    import socket
+
+    import torch.multiprocessing as mp
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    mp.start_processes(_proto_worker, args=(2, port, str(tmp_path)),
+                       nprocs=2, join=True, start_method='spawn')
+    p0 = torch.load(tmp_path / 'protos0.pt')
+    p1 = torch.load(tmp_path / 'protos1.pt')
+    assert torch.equal(p0, p1)
+    # the normalised sum of both ranks' labelled pixels
+    (e0, l0), (e1, l1) = _proto_embeddings(0), _proto_embeddings(1)
+    for c in (1, 2):
+        total = e0[0].permute(1, 2, 0)[l0[0] == c].sum(0) + \
+            e1[0].permute(1, 2, 0)[l1[0] == c].sum(0)
+        torch.testing.assert_close(p0[c], F.normalize(total, dim=0))
+    assert p0[[0, 3]].abs().sum() == 0
