@@ -5,10 +5,9 @@ from typing import Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
+from mmengine.dist import all_reduce, is_distributed
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.utils import SampleList
-
-from mmengine.dist import all_reduce, is_distributed
 
 from mmwsss.registry import MODELS
 from ..utils.memory_bank import PrototypeMemoryBank
