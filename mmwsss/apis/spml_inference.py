@@ -1,7 +1,9 @@
 """SPML inference stages (Ke et al., 2021, Appendix A.4, Algorithms 1 and 2).
 
 Stage 1 trains the embedding and, on the detached embeddings, a softmax
-classifier S1 from the weak labels (:class:`~mmwsss.models.SPMLHead`). Here:
+classifier S1 from the weak labels (:class:`~mmwsss.models.SPMLHead`; with
+``predict_with='prototypes'`` its class prototypes score the pixels instead,
+and every stage below uses those scores). Here:
 
 - :func:`refine_with_random_walk`: S1's class probabilities (or CAMs)
   propagated by a random walk on the embedding affinities
