@@ -23,9 +23,10 @@ import os.path as osp
 
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from tqdm import tqdm
 
+from mmwsss.apis import init_spml_model
 from mmwsss.models.utils import class_embedding_sums, downsample_labels
 from mmwsss.registry import DATASETS
 from mmwsss.utils import register_all_modules
@@ -47,15 +48,9 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     register_all_modules()
-    from mmseg.apis import init_model
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    model = init_model(cfg, args.checkpoint, device=args.device)
+    cfg, model = init_spml_model(args.config, args.checkpoint, args.device,
+                                 args.cfg_options)
     head = model.decode_head
-    if not hasattr(head, 'class_prototypes'):
-        raise TypeError(f'{args.config}: the decode head must be an SPMLHead '
-                        f'(got {type(head).__name__})')
     ds_cfg = cfg[f'{args.split}_dataloader'].dataset.copy()
     ds_cfg.pipeline = [
         dict(type='LoadImageFromFile'),

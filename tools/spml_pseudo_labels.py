@@ -27,12 +27,12 @@ import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from tqdm import tqdm
 
 from mmwsss.apis import (collect_prototypes, embed_and_classify,
-                         pseudo_labels, refine_with_random_walk,
-                         retrieve_labels)
+                         init_spml_model, pseudo_labels,
+                         refine_with_random_walk, retrieve_labels)
 from mmwsss.registry import DATASETS
 from mmwsss.utils import register_all_modules
 
@@ -90,15 +90,9 @@ class Scorer:
 def main():
     args = parse_args()
     register_all_modules()
-    from mmseg.apis import init_model
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    model = init_model(cfg, args.checkpoint, device=args.device)
+    cfg, model = init_spml_model(args.config, args.checkpoint, args.device,
+                                 args.cfg_options)
     head = model.decode_head
-    if not hasattr(head, 'embed'):
-        raise TypeError(f'{args.config}: the decode head must be an SPMLHead '
-                        f'(got {type(head).__name__})')
     dataset = build_dataset(cfg, args.split)
     num_classes = len(dataset.metainfo['classes'])
     count = len(dataset) if args.limit is None else min(args.limit,

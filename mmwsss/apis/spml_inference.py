@@ -28,6 +28,30 @@ from mmwsss.models.utils import (dense_crf, form_segments, spherical_kmeans)
 from mmwsss.ops import random_walk
 
 
+def init_spml_model(config: str, checkpoint: str, device: str = 'cpu',
+                    cfg_options: Optional[dict] = None):
+    """Config (with ``cfg_options`` merged) and model of a checkpoint whose
+    decode head is an :class:`~mmwsss.models.SPMLHead`.
+
+    Returns:
+        tuple: the config and the model (eval mode).
+
+    Raises:
+        TypeError: naming the config, when the decode head is not SPML's.
+    """
+    from mmengine.config import Config
+    from mmseg.apis import init_model
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    model = init_model(cfg, checkpoint, device=device)
+    head = model.decode_head
+    if not (hasattr(head, 'embed') and hasattr(head, 'class_prototypes')):
+        raise TypeError(f'{config}: the decode head must be an SPMLHead '
+                        f'(got {type(head).__name__})')
+    return cfg, model
+
+
 @torch.no_grad()
 def embed_and_classify(model, inputs: torch.Tensor
                        ) -> Tuple[torch.Tensor, torch.Tensor]:

@@ -70,3 +70,18 @@ def test_tool_writes_exact_class_means(toy_root, tmp_path, capsys):
     want = F.normalize(sums, dim=1).float()
     assert want.abs().sum() > 0
     torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-4)
+
+
+def test_non_spml_model_is_an_error_naming_the_config(tmp_path):
+    import pytest
+    from mmengine.config import Config
+
+    from mmwsss.apis import init_spml_model
+    from mmwsss.registry import MODELS
+    config = osp.join(
+        REPO, 'configs/baseline/pce_r18-tiny_1xb8-400it_toy-64x64_point.py')
+    model = MODELS.build(Config.fromfile(config).model)
+    ckpt = str(tmp_path / 'pce.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta=dict()), ckpt)
+    with pytest.raises(TypeError, match=r'pce_r18-tiny.*must be an SPMLHead'):
+        init_spml_model(config, ckpt)
