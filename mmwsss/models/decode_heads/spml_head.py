@@ -267,26 +267,25 @@ class SPMLHead(BaseDecodeHead):
             image tags (B, C).
         """
         B, _, h, w = emb.shape
-        size = tuple(samples[0].gt_sem_seg.data.shape[-2:])
         labels = self._labels_at(emb, samples)
         clusters, _ = spherical_kmeans(emb.detach(), self.kmeans_grid,
                                        self.kmeans_iters, self.coord_weight)
         overseg = None
         if all('gt_superpixels' in s for s in samples):
-            sp = self._stack_field(samples, 'gt_superpixels', size, -1)
+            sp = self._stack_field(samples, 'gt_superpixels',
+                                   samples[0].gt_sem_seg.shape, -1)
             # nearest sampling; ids are exact in float64
             overseg = F.interpolate(sp[:, None].double(), size=(h, w),
                                     mode='nearest')[:, 0].long()
         segs = form_segments(emb, clusters, labels, self.num_classes, overseg,
                              self.split_by_labels)
-        if self.training:
-            self.update_class_prototypes(emb.detach(), labels)
         return segs, labels, self._image_tags(samples, labels)
 
     def relation_loss(self, emb: torch.Tensor, samples: SampleList) -> dict:
         B = emb.shape[0]
         dev = emb.device
         segs, labels, tags = self.segments_of_batch(emb, samples)
+        self.update_class_prototypes(emb.detach(), labels)
         S = segs.prototypes.shape[0]
         valid = segs.index >= 0
         e_pix = emb.permute(0, 2, 3, 1)[valid]

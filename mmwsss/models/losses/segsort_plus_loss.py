@@ -47,11 +47,11 @@ _GROUPED_KEYS = 256
 
 class _Plan:
     """What every chunk shares: the segments that have a key, sorted by key
-    (so each key's segments are one block of columns), and the relation
-    by key or by segment."""
+    (so each key's segments are one block of columns), the bound of their
+    norms, and the positive and candidate relations by key or by segment."""
 
-    def __init__(self, protos, seg_key, relation, cand_rel):
-        Kp, Ks = relation.shape
+    def __init__(self, protos, seg_key, pos_rel, cand_rel):
+        Kp, Ks = pos_rel.shape
         keyed = torch.nonzero(seg_key >= 0)[:, 0]
         self.order = keyed[torch.argsort(seg_key[keyed], stable=True)]
         keys = seg_key[self.order]
@@ -63,22 +63,25 @@ class _Plan:
         # [mu_t, 1]: with [kappa e_i, -m_i] one GEMM gives the shifted logits
         p = protos[self.order]
         self.protos_aug = torch.cat([p, p.new_ones(p.shape[0], 1)], 1)
-        allowed = relation.new_ones(Kp, Ks) if cand_rel is None else cand_rel
+        # only keyed segments enter E: their norms bound the logits
+        self.mu_norm = float(p.norm(dim=1).max())
+        allowed = pos_rel.new_ones(Kp, Ks) if cand_rel is None else cand_rel
         self.grouped = Ks <= _GROUPED_KEYS
         if self.grouped:
-            self.pos, self.cand = relation & allowed, allowed
+            self.pos, self.cand = pos_rel, allowed
             counts = torch.bincount(keys, minlength=Ks).tolist()
             ends = torch.tensor(counts).cumsum(0).tolist()
             self.blocks = [(k, e - n, e) for k, (n, e) in
                            enumerate(zip(counts, ends)) if n > 0]
         else:
-            self.pos = (relation & allowed)[:, keys]
+            self.pos = pos_rel[:, keys]
             self.cand = allowed[:, keys]
 
-    def exps(self, e, own_col, kappa, mu_norm):
+    def exps(self, e, own_col, kappa):
         """E = exp(kappa e mu' - m) over the keyed segments, in a dtype that
         holds its range, with each pixel's own segment zeroed."""
-        shift = kappa * e.norm(dim=1) * mu_norm  # upper bound of the logits
+        # upper bound of the logits
+        shift = kappa * e.norm(dim=1) * self.mu_norm
         top = 2 * float(shift.max())
         if top > _SAFE_RANGE[torch.float64]:
             raise ValueError(
@@ -136,7 +139,6 @@ class _SegSortPlus(Function):
     @staticmethod
     def forward(ctx, emb, protos, pix_key, own_col, plan, kappa, chunk_size,
                 count):
-        mu_norm = float(protos.norm(dim=1).max())
         need_grad = any(ctx.needs_input_grad[:2])
         scale = kappa / max(count, 1)
         total = emb.new_zeros((), dtype=torch.float64)
@@ -146,7 +148,7 @@ class _SegSortPlus(Function):
         for s in range(0, emb.shape[0], chunk_size):
             sl = slice(s, s + chunk_size)
             E = plan.exps(emb[sl], None if own_col is None else own_col[sl],
-                          kappa, mu_norm)
+                          kappa)
             sum_all, sum_pos = plan.sums(E, pix_key[sl])
             total += (sum_all.log() - sum_pos.log()).sum().double()
             if need_grad:
@@ -215,19 +217,19 @@ def segsort_plus_loss(embeddings: torch.Tensor,
                          f'{int(segment_keys.max())} (segments) exceed the '
                          f'relation matrix {Kp} x {Ks}')
     # number of positives of every pixel, before any pixel x segment work
-    allowed = relation if cand_rel is None else relation & cand_rel
+    pos_rel = relation if cand_rel is None else relation & cand_rel
     per_key = torch.bincount(segment_keys[segment_keys >= 0], minlength=Ks)
-    n_pos = (allowed.long() @ per_key)[pixel_keys.clamp(min=0)]
+    n_pos = (pos_rel.long() @ per_key)[pixel_keys.clamp(min=0)]
     if own_segments is not None:
         own_segments = own_segments.long()
         own_key = segment_keys[own_segments]
-        n_pos = n_pos - ((own_key >= 0) & allowed[
+        n_pos = n_pos - ((own_key >= 0) & pos_rel[
             pixel_keys.clamp(min=0), own_key.clamp(min=0)]).long()
     keep = (pixel_keys >= 0) & (n_pos > 0)
     count = int(keep.sum())
     if count == 0:
         return (embeddings.sum() + prototypes.sum()) * 0
-    plan = _Plan(prototypes.detach(), segment_keys, relation, cand_rel)
+    plan = _Plan(prototypes.detach(), segment_keys, pos_rel, cand_rel)
     own_col = None if own_segments is None else \
         plan.column[own_segments[keep]]
     return _SegSortPlus.apply(embeddings[keep], prototypes, pixel_keys[keep],
