@@ -20,7 +20,7 @@ from mmengine.config import Config, DictAction
 from tqdm import tqdm
 
 from mmwsss.apis import weak_to_pseudo_mask
-from mmwsss.datasets.transforms.formatting import rasterize_weak_target
+from mmwsss.structures import rasterize_weak_target
 from mmwsss.registry import DATASETS
 from mmwsss.utils import register_all_modules
 

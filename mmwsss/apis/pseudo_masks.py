@@ -4,10 +4,9 @@ from typing import Optional
 import numpy as np
 import torch
 
-from mmwsss.datasets.transforms.formatting import (box_area_order,
-                                                   box_pixel_ranges)
 from mmwsss.models.utils import dense_crf
 from mmwsss.ops import random_walk_color
+from mmwsss.structures import box_area_order, box_pixel_ranges
 
 
 def _box_constraints(boxes, labels, num_classes, shape, background,

@@ -3,7 +3,7 @@ import pytest
 
 from mmwsss.datasets.transforms import (PackWeakSegInputs, WeakRandomCrop,
                                         WeakRandomFlip, WeakRandomResize)
-from mmwsss.datasets.transforms.formatting import rasterize_weak_target
+from mmwsss.structures import rasterize_weak_target
 
 
 def sample(h=24, w=32, n=12, seed=0):

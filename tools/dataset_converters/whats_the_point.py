@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from mmwsss.datasets.transforms.formatting import rasterize_weak_target
+from mmwsss.structures import rasterize_weak_target
 from mmwsss.datasets.weak_annotations import (WeakLabelError,
                                               load_whats_the_point)
 

@@ -1,5 +1,7 @@
 """Semantic cues for tags and boxes from class activation maps (SPML, A.2)."""
+
 import torch
+from mmwsss.structures import box_area_order, box_pixel_ranges
 
 
 def cam_labels_from_tags(cams: torch.Tensor, tags: torch.Tensor,
@@ -46,8 +48,6 @@ def cam_labels_from_boxes(cams: torch.Tensor, boxes, box_labels,
     Returns:
         Tensor: (H, W) long labels.
     """
-    from mmwsss.datasets.transforms.formatting import (box_area_order,
-                                                       box_pixel_ranges)
     _, H, W = cams.shape
     out = torch.full((H, W), background, dtype=torch.long,
                      device=cams.device)
