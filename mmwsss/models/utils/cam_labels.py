@@ -1,6 +1,6 @@
 """Semantic cues for tags and boxes from class activation maps (SPML, A.2)."""
-
 import torch
+
 from mmwsss.structures import box_area_order, box_pixel_ranges
 
 
