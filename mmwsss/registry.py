@@ -10,6 +10,7 @@ from mmseg.registry import DATASETS as MMSEG_DATASETS
 from mmseg.registry import HOOKS as MMSEG_HOOKS
 from mmseg.registry import METRICS as MMSEG_METRICS
 from mmseg.registry import MODELS as MMSEG_MODELS
+from mmseg.registry import TASK_UTILS as MMSEG_TASK_UTILS
 from mmseg.registry import TRANSFORMS as MMSEG_TRANSFORMS
 from mmseg.registry import VISBACKENDS as MMSEG_VISBACKENDS
 from mmseg.registry import VISUALIZERS as MMSEG_VISUALIZERS
@@ -18,6 +19,10 @@ DATASETS = Registry(
     'dataset', parent=MMSEG_DATASETS, locations=['mmwsss.datasets'])
 DATA_SAMPLERS = Registry(
     'data sampler', parent=MMSEG_DATA_SAMPLERS, locations=['mmwsss.datasets'])
+# Readers of weak-annotation formats (``WeakSegDataset(weak_ann=dict(type=...))``).
+WEAK_ANNOTATIONS = Registry(
+    'weak annotation', parent=MMSEG_TASK_UTILS,
+    locations=['mmwsss.datasets.weak_annotations'])
 TRANSFORMS = Registry(
     'transform', parent=MMSEG_TRANSFORMS,
     locations=['mmwsss.datasets.transforms'])

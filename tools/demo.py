@@ -18,6 +18,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.runner import Runner
 
 from mmwsss.datasets import make_toy_dataset
+from mmwsss.datasets.transforms import loading_steps
 from mmwsss.registry import DATASETS
 from mmwsss.utils import register_all_modules
 from mmwsss.visualization import weak_label_panel
@@ -48,11 +49,8 @@ def draw(runner, cfg, data_root, out_dir, num):
             ann_file='val.txt',
             weak_label=train_ds.weak_label,
             weak_ann=train_ds.weak_ann,
-            pipeline=[
-                dict(type='LoadImageFromFile'),
-                dict(type='LoadWeakAnnotations'),
-                dict(type='PackWeakSegInputs', point_radius=1),
-            ]))
+            pipeline=loading_steps(train_ds.pipeline) +
+            [dict(type='PackWeakSegInputs', point_radius=1)]))
     palette = dataset.metainfo['palette']
     model = runner.model
     model.eval()

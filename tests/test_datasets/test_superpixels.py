@@ -74,9 +74,9 @@ def test_load_grey_and_colour_pngs_and_follow_crops(tmp_path):
         res = dict(img=np.zeros((6, 8, 3), np.uint8), img_shape=(6, 8),
                    img_path=f'/x/{name}.jpg')
         res = LoadSuperpixels(str(tmp_path))(res)
-        assert 'gt_superpixels' in res['seg_fields']
+        assert 'gt_superpixels' not in res.get('seg_fields', [])
         assert same_partition(res['gt_superpixels'], regions)
-    # as a seg field it is cropped and flipped with the image
+    # the geometric transforms crop and flip it with the image
     res['img'] = np.arange(48).reshape(6, 8, 1).repeat(3, 2).astype(np.uint8)
     res['gt_superpixels'] = res['gt_superpixels'].copy()
     before = res['gt_superpixels'].copy()
@@ -84,7 +84,7 @@ def test_load_grey_and_colour_pngs_and_follow_crops(tmp_path):
     res = crop(res)
     y, x = np.unravel_index(int(res['img'][0, 0, 0]), (6, 8))
     assert np.array_equal(res['gt_superpixels'], before[y:y + 4, x:x + 5])
-    flipped = WeakRandomFlip(prob=1.0)(dict(res, seg_fields=['gt_superpixels']))
+    flipped = WeakRandomFlip(prob=1.0)(res)
     assert np.array_equal(flipped['gt_superpixels'],
                           before[y:y + 4, x:x + 5][:, ::-1])
 

@@ -82,7 +82,8 @@ SCRIBBLE_XML = """<annotation>
 
 def test_scribble_xml_and_rasterization(tmp_path):
     path = write(tmp_path / 's.xml', SCRIBBLE_XML)
-    shape, strokes = parse_scribble_xml(path, VOC)
+    with pytest.warns(UserWarning, match='1 of 3 scribble points'):
+        shape, strokes = parse_scribble_xml(path, VOC)
     assert shape == (8, 10)
     assert [s[0] for s in strokes] == [3, 0]
     np.testing.assert_array_equal(strokes[0][1], [[1, 2], [6, 2]])

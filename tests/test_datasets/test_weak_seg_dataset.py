@@ -99,8 +99,9 @@ def test_scribble_png_equals_xml(toy_root):
 
 @pytest.mark.parametrize('kind', ['points', 'scribbles', 'boxes', 'tags'])
 def test_weak_labels_derived_from_masks(toy_root, kind):
-    ds = toy(toy_root, kind, dict(type='from_mask', background_classes=[0],
-                                  num_background_points=2, min_area=4))
+    generate = dict(type='GenerateWeakLabelsFromMask', background_classes=[0],
+                    num_background_points=2, min_area=4)
+    ds = toy(toy_root, kind, dict(type='from_mask'), pipeline=LOAD + [generate])
     r1, r2 = ds[0], ds[0]
     gt = r1['gt_seg_map']
     np.testing.assert_array_equal(r1['gt_tags'], np.unique(gt))
@@ -151,19 +152,33 @@ def test_missing_and_empty_weak_labels(toy_root, tmp_path):
         toy(root, 'points', src)
 
 
-def test_bad_inputs_name_the_file(toy_root, tmp_path):
+def test_clicks_outside_the_image_are_dropped_or_raise(toy_root, tmp_path):
     root = str(tmp_path / 'toy')
     shutil.copytree(toy_root, root)
     with open(osp.join(root, 'weak/points.json')) as f:
         clicks = json.load(f)
+    before = len(clicks['toy_train_0001'])
     clicks['toy_train_0001'].append(dict(x=480.0, y=3.0, cls=1, rank=1))
+    clicks['toy_train_0001'].append(dict(x=3.0, y=48.0, cls=1, rank=2))
     with open(osp.join(root, 'weak/points.json'), 'w') as f:
         json.dump(clicks, f)
-    ds = toy(root, 'points', SOURCES['points'])
+    with pytest.warns(UserWarning, match=r'points.json: dropped 2 clicks '
+                      r'outside their image in 1 images: toy_train_0001 \(2\)'):
+        ds = toy(root, 'points', SOURCES['points'])
+    r = ds[1]
+    assert osp.basename(r['img_path']) == 'toy_train_0001.png'
+    # the object clicks left, plus the background clicks of the second file
+    assert (r['gt_points_labels'] != 0).sum() == before
+    src = dict(SOURCES['points'], on_outside='error')
     with pytest.raises(WeakLabelError,
-                       match=r'points.json.*\(480.0, 3.0\) of toy_train_0001'
-                       '.png lies outside'):
-        ds[1]
+                       match=r'points.json: click \(480.0, 3.0\) of image '
+                       r'toy_train_0001 lies outside the 48x48 image'):
+        toy(root, 'points', src)
+
+
+def test_bad_inputs_name_the_file(toy_root, tmp_path):
+    root = str(tmp_path / 'toy')
+    shutil.copytree(toy_root, root)
     # a dense mask with a label out of range
     mask_path = osp.join(root, 'masks/train/toy_train_0003.png')
     mask = cv2.imread(mask_path, 0)
@@ -199,7 +214,8 @@ def test_camvid_void_is_ignored_and_points_derive():
         data_root=CAMVID,
         data_prefix=dict(img_path='images/val', seg_map_path='masks/val'),
         ann_file='val.txt', weak_label='points',
-        weak_ann=dict(type='from_mask', min_area=20), pipeline=LOAD)
+        weak_ann=dict(type='from_mask'),
+        pipeline=LOAD + [dict(type='GenerateWeakLabelsFromMask', min_area=20)])
     assert len(ds) == 101
     r = ds[0]
     gt = r['gt_seg_map']

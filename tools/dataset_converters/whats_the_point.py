@@ -6,8 +6,9 @@
                whats_the_point/voc_whats_the_point_bg_from_scribbles.json
 
 Image sizes are read from the images (header only). Each click labels the
-pixel under it (a disk with ``--radius``); a click outside its image is an
-error naming the file and the image.
+pixel under it (a disk with ``--radius``). Clicks outside their image (the
+public files have some) are dropped with one warning per file that counts
+them and names the images; ``--on-outside error`` raises instead.
 """
 import argparse
 import os
@@ -15,12 +16,13 @@ import os.path as osp
 
 import cv2
 import numpy as np
-from PIL import Image
 from tqdm import tqdm
 
+from mmwsss.datasets.weak_annotations import (drop_clicks_outside,
+                                              read_whats_the_point_file)
+from mmwsss.datasets.weak_annotations.whats_the_point import (image_size,
+                                                              merge_clicks)
 from mmwsss.structures import rasterize_weak_target
-from mmwsss.datasets.weak_annotations import (WeakLabelError,
-                                              load_whats_the_point)
 
 
 def main():
@@ -31,31 +33,32 @@ def main():
     parser.add_argument('--img-suffix', default='.jpg')
     parser.add_argument('--num-classes', type=int, default=21)
     parser.add_argument('--radius', type=int, default=0)
+    parser.add_argument('--on-outside', choices=['drop', 'error'],
+                        default='drop')
     args = parser.parse_args()
-    clicks = load_whats_the_point(args.json, args.num_classes)
+    per_file = [read_whats_the_point_file(f, args.num_classes)
+                for f in args.json]
+    ids = sorted(set().union(*per_file))
+    paths = {i: osp.join(args.img_dir, i + args.img_suffix) for i in ids}
+    sizes = {i: image_size(p) for i, p in paths.items() if osp.isfile(p)}
+    clicks = merge_clicks([
+        drop_clicks_outside(c, sizes, f, args.on_outside)
+        for c, f in zip(per_file, args.json)
+    ])
     os.makedirs(args.out_dir, exist_ok=True)
-    missing = 0
-    for image_id, (points, labels) in tqdm(
-            sorted(clicks.items()), desc='points', unit='img'):
-        img_path = osp.join(args.img_dir, image_id + args.img_suffix)
-        if not osp.isfile(img_path):
-            missing += 1
+    written = 0
+    for image_id in tqdm(ids, desc='points', unit='img'):
+        if image_id not in sizes:
             continue
-        with Image.open(img_path) as im:
-            w, h = im.size
-        outside = ((points[:, 0] < 0) | (points[:, 0] >= w) |
-                   (points[:, 1] < 0) | (points[:, 1] >= h))
-        if outside.any():
-            raise WeakLabelError(
-                f'{", ".join(args.json)}: click {points[outside][0].tolist()} '
-                f'of {image_id} lies outside the {w}x{h} image')
-        label = rasterize_weak_target((h, w), points=points,
+        points, labels = clicks[image_id]
+        label = rasterize_weak_target(sizes[image_id], points=points,
                                       point_labels=labels,
                                       point_radius=args.radius)
         cv2.imwrite(osp.join(args.out_dir, image_id + '.png'),
                     label.astype(np.uint8))
-    print(f'wrote {len(clicks) - missing} point maps to {args.out_dir}; '
-          f'skipped {missing} images not found in {args.img_dir}')
+        written += 1
+    print(f'wrote {written} point maps to {args.out_dir}; skipped '
+          f'{len(ids) - written} images not found in {args.img_dir}')
 
 
 if __name__ == '__main__':

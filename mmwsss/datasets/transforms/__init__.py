@@ -1,10 +1,12 @@
 from .formatting import PackWeakSegInputs
+from .from_mask import GenerateWeakLabelsFromMask
 from .geometric import WeakRandomCrop, WeakRandomFlip, WeakRandomResize
 from .loading import LoadWeakAnnotations
+from .loading_steps import loading_steps
 from .superpixels import GenerateSuperpixels, LoadSuperpixels
 
 __all__ = [
-    'GenerateSuperpixels', 'LoadSuperpixels', 'LoadWeakAnnotations',
-    'PackWeakSegInputs', 'WeakRandomCrop',
-    'WeakRandomFlip', 'WeakRandomResize'
+    'GenerateSuperpixels', 'GenerateWeakLabelsFromMask', 'LoadSuperpixels',
+    'LoadWeakAnnotations', 'PackWeakSegInputs', 'WeakRandomCrop',
+    'WeakRandomFlip', 'WeakRandomResize', 'loading_steps'
 ]

@@ -24,6 +24,21 @@ class PackWeakSegInputs(PackSegInputs):
       superpixel transform ran;
     - ``weak_label`` in the meta information.
 
+    Points and boxes must have been moved by every geometric transform: when
+    ``weak_coords_shape`` differs from the image's shape (a transform that
+    does not know weak labels ran, e.g. mmseg's ``RandomCrop``), it raises.
+
+    Required Keys:
+
+    - img, img_shape and mmseg's ``PackSegInputs`` keys
+    - weak_label, num_classes, and what the sample has of gt_seg_map,
+      gt_weak_seg_map, gt_points, gt_points_labels, gt_bboxes,
+      gt_bboxes_labels, gt_tags, gt_superpixels, weak_coords_shape
+
+    Added Keys:
+
+    - inputs, data_samples
+
     Args:
         target (str): ``'weak'`` or ``'dense'``. Defaults to ``'weak'``.
         point_radius (int): Disk radius of rasterized points. Defaults to 0.
@@ -50,6 +65,15 @@ class PackWeakSegInputs(PackSegInputs):
         self.ignore_index = ignore_index
 
     def transform(self, results: dict) -> dict:
+        coords = results.get('weak_coords_shape')
+        if coords is not None and tuple(coords) != tuple(
+                results['img'].shape[:2]):
+            raise ValueError(
+                f'{results.get("img_path")}: points/boxes refer to a '
+                f'{tuple(coords)} image but the image is '
+                f'{tuple(results["img"].shape[:2])}: a geometric transform '
+                f'did not move them (use WeakRandomResize, WeakRandomCrop, '
+                f'WeakRandomFlip)')
         packed = super().transform(results)
         sample = packed['data_samples']
         if self.target == 'weak' and results.get('weak_label') is not None:

@@ -8,8 +8,15 @@ label one pixel): a crop and a flip map centres to centres, and a resize
 moves a point to the centre of the destination pixel that the
 nearest-neighbour resize of the label maps fills from the point's source pixel
 (the one nearest to ``s * x``), so a point always stays on its pixel's label.
-Label maps (``seg_fields``: dense mask, weak label map) are transformed with
-nearest-neighbour interpolation.
+Label maps (``seg_fields``: dense mask, weak label map) and the region ids of
+``gt_superpixels`` are transformed with nearest-neighbour interpolation; a
+flip's ``swap_label_pairs`` apply to labels only, never to region ids.
+
+Every key these transforms leave in ``results`` is moved with the image:
+``img``, the ``seg_fields``, ``gt_superpixels``, ``gt_points``,
+``gt_bboxes`` (their labels follow) and ``weak_coords_shape`` (the frame the
+points and boxes refer to, which ``PackWeakSegInputs`` checks, so a
+geometric transform that does not know weak labels is caught).
 """
 from typing import Sequence, Tuple
 
@@ -39,6 +46,20 @@ def resize_point_coords(coords: np.ndarray, src: int, dst: int) -> np.ndarray:
     return (j + 0.5).astype(np.float32)
 
 
+def _map_fields(results, fn):
+    """Apply ``fn`` to every label map and to the superpixels."""
+    for key in results.get('seg_fields', []):
+        results[key] = fn(results[key])
+    if 'gt_superpixels' in results:
+        results['gt_superpixels'] = fn(results['gt_superpixels'])
+
+
+def _set_shape(results, shape):
+    results['img_shape'] = shape
+    if 'weak_coords_shape' in results:
+        results['weak_coords_shape'] = shape
+
+
 def _apply_points(results, fn):
     if 'gt_points' in results:
         results['gt_points'] = fn(results['gt_points'])
@@ -61,6 +82,19 @@ class WeakRandomResize(BaseTransform):
     The target is ``scale * ratio`` with ``ratio`` uniform in ``ratio_range``
     (as mmcv's ``RandomResize``); with ``keep_ratio`` the image is rescaled to
     fit that size keeping its aspect ratio.
+
+    Required Keys:
+
+    - img
+
+    Modified Keys:
+
+    - img, img_shape, the seg_fields, gt_superpixels, gt_points, gt_bboxes,
+      weak_coords_shape
+
+    Added Keys:
+
+    - scale, scale_factor, keep_ratio
 
     Args:
         scale (tuple[int, int]): Base ``(w, h)``.
@@ -92,9 +126,9 @@ class WeakRandomResize(BaseTransform):
         sx, sy = new_w / w, new_h / h
         results['img'] = mmcv.imresize(results['img'], (new_w, new_h),
                                        interpolation='bilinear')
-        for key in results.get('seg_fields', []):
-            results[key] = mmcv.imresize(results[key], (new_w, new_h),
-                                         interpolation='nearest')
+        _map_fields(
+            results, lambda m: mmcv.imresize(m, (new_w, new_h),
+                                             interpolation='nearest'))
         scale = np.array([sx, sy], np.float32)
         _apply_points(
             results, lambda p: np.stack([
@@ -102,7 +136,7 @@ class WeakRandomResize(BaseTransform):
                 resize_point_coords(p[:, 1], h, new_h)
             ], 1).reshape(-1, 2))
         _apply_boxes(results, lambda b: b * np.tile(scale, 2))
-        results['img_shape'] = (new_h, new_w)
+        _set_shape(results, (new_h, new_w))
         results['scale'] = (new_w, new_h)
         results['scale_factor'] = (sx, sy)
         results['keep_ratio'] = self.keep_ratio
@@ -120,6 +154,15 @@ class WeakRandomCrop(BaseTransform):
     Points outside the crop are dropped; boxes are clipped to it and dropped
     when nothing is left. ``cat_max_ratio`` is measured on the weak label map
     when the sample has one, else on the dense mask.
+
+    Required Keys:
+
+    - img
+
+    Modified Keys:
+
+    - img, img_shape, the seg_fields, gt_superpixels, gt_points,
+      gt_points_labels, gt_bboxes, gt_bboxes_labels, weak_coords_shape
 
     Args:
         crop_size (tuple[int, int]): ``(h, w)`` of the crop.
@@ -165,8 +208,7 @@ class WeakRandomCrop(BaseTransform):
     def transform(self, results: dict) -> dict:
         y1, y2, x1, x2 = self.crop_bbox(results)
         results['img'] = results['img'][y1:y2, x1:x2, ...]
-        for key in results.get('seg_fields', []):
-            results[key] = results[key][y1:y2, x1:x2]
+        _map_fields(results, lambda m: m[y1:y2, x1:x2])
         h, w = y2 - y1, x2 - x1
         offset = np.array([x1, y1], np.float32)
         if 'gt_points' in results:
@@ -181,7 +223,7 @@ class WeakRandomCrop(BaseTransform):
             b[:, 1::2] = b[:, 1::2].clip(0, h)
             results['gt_bboxes'] = b
             _keep(results, 'gt_bboxes', (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1]))
-        results['img_shape'] = (h, w)
+        _set_shape(results, (h, w))
         return results
 
     def __repr__(self):
@@ -192,6 +234,19 @@ class WeakRandomCrop(BaseTransform):
 @TRANSFORMS.register_module()
 class WeakRandomFlip(BaseTransform):
     """Random horizontal flip, weak labels included.
+
+    Required Keys:
+
+    - img
+
+    Modified Keys:
+
+    - img, the seg_fields, gt_superpixels, gt_points, gt_points_labels,
+      gt_bboxes, gt_bboxes_labels, gt_tags
+
+    Added Keys:
+
+    - flip, flip_direction
 
     Args:
         prob (float): Flip probability. Defaults to 0.5.
@@ -227,6 +282,9 @@ class WeakRandomFlip(BaseTransform):
             if self.swap_label_pairs:
                 flipped = self._lut[flipped]
             results[key] = np.ascontiguousarray(flipped)
+        if 'gt_superpixels' in results:  # region ids: no label swap
+            results['gt_superpixels'] = np.ascontiguousarray(
+                results['gt_superpixels'][:, ::-1])
 
         def flip_points(p):
             p = p.copy()

@@ -28,6 +28,14 @@ class GenerateSuperpixels(BaseTransform):
 
     Place it after the geometric transforms, so that it runs on the crop.
 
+    Required Keys:
+
+    - img
+
+    Added Keys:
+
+    - gt_superpixels (H, W) uint16
+
     Args:
         method (str): ``'felzenszwalb'`` or ``'slic'`` (scikit-image).
         **kwargs: Arguments of ``skimage.segmentation.<method>``; defaults
@@ -70,7 +78,16 @@ class LoadSuperpixels(BaseTransform):
     The file is ``<dir>/<image name without extension><suffix>``: a
     one-channel 8- or 16-bit PNG of region ids, or a colour PNG whose
     distinct colours are the regions. Place it before the geometric
-    transforms (it joins ``seg_fields``).
+    transforms, which move ``gt_superpixels`` with the image (region ids are
+    kept out of ``seg_fields``: they are no labels).
+
+    Required Keys:
+
+    - img_path, img_shape
+
+    Added Keys:
+
+    - gt_superpixels (H, W) uint16
 
     Args:
         dir (str): Directory of the PNGs.
@@ -87,7 +104,7 @@ class LoadSuperpixels(BaseTransform):
         regions = cv2.imread(path, cv2.IMREAD_UNCHANGED)
         if regions is None:
             raise FileNotFoundError(f'{path}: over-segmentation not found or '
-                                    f'not an image')
+                                    f'not an image ({results["img_path"]})')
         if regions.ndim == 3:
             regions = regions[..., :3].astype(np.int64)
             regions = (regions[..., 0] << 16) | (regions[..., 1] << 8) | \
@@ -96,7 +113,6 @@ class LoadSuperpixels(BaseTransform):
             raise ValueError(f'{path}: size {regions.shape} differs from the '
                              f'image {tuple(results["img_shape"][:2])}')
         results['gt_superpixels'] = _as_region_map(regions, path)
-        results.setdefault('seg_fields', []).append('gt_superpixels')
         return results
 
     def __repr__(self):

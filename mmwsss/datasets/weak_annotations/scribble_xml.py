@@ -12,15 +12,19 @@
 
 Each ``polygon`` is one stroke (a polyline through its points, 0-based pixel
 coordinates) labelled by the class name in ``tag`` (``background`` included).
-The reference conversion draws each stroke with line width 3.
+The reference conversion draws each stroke with line width 3 and clamps
+points to the image; here the clamped points are counted and reported.
 """
+import warnings
 import xml.etree.ElementTree as ET
 from typing import List, Sequence, Tuple
 
 import cv2
 import numpy as np
 
-from .errors import WeakLabelError
+from mmwsss.registry import WEAK_ANNOTATIONS
+from .base import BaseWeakAnnotation
+from .errors import EmptyWeakAnnotation, WeakLabelError
 
 
 def parse_scribble_xml(
@@ -31,6 +35,9 @@ def parse_scribble_xml(
     Args:
         path (str): The XML file.
         class_names (Sequence[str]): Class names; a tag's index is its label.
+
+    Points outside the ``<size>`` frame are clamped to it, with one warning
+    that counts them and names the file.
 
     Returns:
         tuple: ``((height, width), strokes)``, strokes a list of
@@ -46,7 +53,7 @@ def parse_scribble_xml(
     except (TypeError, ValueError) as e:
         raise WeakLabelError(f'{path}: missing or bad <size>') from e
     index = {name: i for i, name in enumerate(class_names)}
-    strokes = []
+    strokes, total, clamped = [], 0, 0
     for poly in root.iter('polygon'):
         tag = (poly.findtext('tag') or '').strip()
         if tag not in index:
@@ -62,10 +69,18 @@ def parse_scribble_xml(
         if not pts:
             raise WeakLabelError(f'{path}: stroke {tag!r} has no points')
         pts = np.asarray(pts, dtype=np.float32)
-        # The reference conversion clamps spots to the image.
+        outside = ((pts[:, 0] < 0) | (pts[:, 0] > width - 1) |
+                   (pts[:, 1] < 0) | (pts[:, 1] > height - 1))
+        total += len(pts)
+        clamped += int(outside.sum())
         pts[:, 0] = pts[:, 0].clip(0, width - 1)
         pts[:, 1] = pts[:, 1].clip(0, height - 1)
         strokes.append((index[tag], pts))
+    if clamped:
+        warnings.warn(
+            f'{path}: {clamped} of {total} scribble points lie outside the '
+            f'{width}x{height} image and were clamped to its border',
+            stacklevel=2)
     return (height, width), strokes
 
 
@@ -97,3 +112,31 @@ def rasterize_strokes(strokes: List[Tuple[int, np.ndarray]],
             line = cv2.dilate(line, kernel)
         label_map[line > 0] = label
     return label_map
+
+
+@WEAK_ANNOTATIONS.register_module(name=['ScribbleXML', 'scribble_xml'])
+class ScribbleXML(BaseWeakAnnotation):
+    """ScribbleSup XML files, one per image (scribbles).
+
+    Args:
+        dir (str): Folder of the XML files, relative to ``data_root``.
+        suffix (str): File suffix. Defaults to ``'.xml'``.
+        thickness (int): Stroke width in pixels. Defaults to 3.
+        **kwargs: Arguments of :class:`BaseWeakAnnotation`.
+    """
+    provides = ('scribbles', )
+
+    def __init__(self, dir: str, suffix: str = '.xml', thickness: int = 3,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if thickness < 1:
+            raise ValueError(f'thickness must be >= 1, got {thickness}')
+        self.dir, self.suffix, self.thickness = dir, suffix, thickness
+
+    def load(self, info: dict) -> dict:
+        path = self.per_image_file(info, self.dir, self.suffix)
+        size, strokes = parse_scribble_xml(path, self.classes)
+        if not strokes:
+            raise EmptyWeakAnnotation(f'{path}: no scribbles')
+        return dict(scribbles=strokes, scribble_size=size,
+                    scribble_thickness=self.thickness, weak_ann_file=path)

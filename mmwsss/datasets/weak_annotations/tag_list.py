@@ -3,11 +3,13 @@
 Tags are class names or class indices; blank lines and ``#`` comments are
 skipped.
 """
-from typing import Dict, Sequence
+from typing import Dict, List, Sequence
 
 import numpy as np
 
-from .errors import WeakLabelError
+from mmwsss.registry import WEAK_ANNOTATIONS
+from .base import BaseWeakAnnotation
+from .errors import EmptyWeakAnnotation, WeakLabelError
 
 
 def load_tag_list(path: str, class_names: Sequence[str]) -> Dict[str, np.ndarray]:
@@ -51,3 +53,29 @@ def tags_from_mask(mask: np.ndarray, num_classes: int,
     values = np.unique(mask)
     return values[(values != ignore_index) & (values < num_classes)].astype(
         np.int64)
+
+
+@WEAK_ANNOTATIONS.register_module(name=['TagList', 'tag_list'])
+class TagList(BaseWeakAnnotation):
+    """A tag list file, ``image_id tag tag ...`` per line (tags).
+
+    Args:
+        file (str): The text file, relative to ``data_root``.
+        **kwargs: Arguments of :class:`BaseWeakAnnotation`.
+    """
+    provides = ('tags', )
+
+    def __init__(self, file: str, **kwargs):
+        super().__init__(**kwargs)
+        self.file = self.abspath(file)
+        self.tags: Dict[str, np.ndarray] = {}
+
+    def prepare(self, data_list: List[dict], pipeline=None) -> None:
+        self.tags = load_tag_list(self.file, self.classes)
+
+    def load(self, info: dict) -> dict:
+        tags = self.tags.get(self.stem(info))
+        if tags is None or not len(tags):
+            raise EmptyWeakAnnotation(
+                f'{self.file}: no tags for {self.stem(info)}')
+        return dict(tags=tags, weak_ann_file=self.file)

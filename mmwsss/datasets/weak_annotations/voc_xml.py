@@ -4,7 +4,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import WeakLabelError
+from mmwsss.registry import WEAK_ANNOTATIONS
+from .base import BaseWeakAnnotation
+from .errors import EmptyWeakAnnotation, WeakLabelError
 
 
 def parse_voc_xml(path: str, class_names: Sequence[str],
@@ -59,3 +61,30 @@ def parse_voc_xml(path: str, class_names: Sequence[str],
         bboxes=np.asarray(boxes, dtype=np.float32).reshape(-1, 4),
         labels=np.asarray(labels, dtype=np.int64),
         size=size)
+
+
+@WEAK_ANNOTATIONS.register_module(name=['VOCXML', 'voc_xml'])
+class VOCXML(BaseWeakAnnotation):
+    """PASCAL VOC ``Annotations/NAME.xml`` files (boxes, tags).
+
+    Args:
+        dir (str): Folder of the XML files, relative to ``data_root``.
+        suffix (str): File suffix. Defaults to ``'.xml'``.
+        skip_difficult (bool): Drop objects marked difficult.
+        **kwargs: Arguments of :class:`BaseWeakAnnotation`.
+    """
+    provides = ('boxes', 'tags')
+
+    def __init__(self, dir: str, suffix: str = '.xml',
+                 skip_difficult: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.dir, self.suffix = dir, suffix
+        self.skip_difficult = skip_difficult
+
+    def load(self, info: dict) -> dict:
+        path = self.per_image_file(info, self.dir, self.suffix)
+        ann = parse_voc_xml(path, self.classes, self.skip_difficult)
+        if not len(ann['labels']):
+            raise EmptyWeakAnnotation(f'{path}: no objects')
+        return dict(bboxes=ann['bboxes'], bbox_labels=ann['labels'],
+                    tags=np.unique(ann['labels']), weak_ann_file=path)
