@@ -371,3 +371,33 @@ def test_converter_drops_outside_clicks_with_a_warning(tmp_path, monkeypatch):
     with pytest.raises(WeakLabelError, match=r'\(10.0, 1.0\) of image a lies '
                        r'outside the 10x8 image'):
         tool.main()
+
+
+@pytest.mark.parametrize('kind', ['points', 'scribbles', 'boxes', 'tags'])
+def test_generator_emptiness_check_agrees_with_generation(tmp_path, kind):
+    from mmwsss.datasets.transforms import GenerateWeakLabelsFromMask
+    rng = np.random.default_rng(0)
+    gens = [GenerateWeakLabelsFromMask(min_area=6),
+            GenerateWeakLabelsFromMask(background_classes=[0]),
+            GenerateWeakLabelsFromMask(background_classes=[0],
+                                       num_background_points=1, min_area=9)]
+    empties = 0
+    for i in range(40):
+        mask = np.full((12, 14), 255, np.uint8)
+        for _ in range(rng.integers(0, 4)):  # a few small blobs
+            y, x = rng.integers(0, 12), rng.integers(0, 14)
+            hh, ww = rng.integers(1, 5, 2)
+            mask[y:y + hh, x:x + ww] = rng.integers(0, 3)
+        path = str(tmp_path / f'{i}.png')
+        cv2.imwrite(path, mask)
+        info = dict(seg_map_path=path, img_path=f'{i}.jpg', num_classes=3,
+                    weak_label=kind)
+        for gen in gens:
+            out = gen.generate(info)
+            generated_empty = not (
+                len(out.get('gt_points', ())) or len(out.get('gt_bboxes', ()))
+                or (out.get('gt_weak_seg_map', np.full(1, 255)) != 255).any()
+                or (kind == 'tags' and len(out['gt_tags'])))
+            assert gen.is_empty(info) == generated_empty, (i, gen)
+            empties += generated_empty
+    assert 0 < empties < 120  # both outcomes occur

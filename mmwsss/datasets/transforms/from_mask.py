@@ -7,8 +7,9 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmwsss.registry import TRANSFORMS
-from ..generators import boxes_from_mask, points_from_mask, scribbles_from_mask
-from ..weak_annotations import EmptyWeakAnnotation, tags_from_mask
+from ..generators import (boxes_from_mask, connected_segments,
+                          points_from_mask, scribbles_from_mask)
+from ..weak_annotations import tags_from_mask
 from .loading import check_before_geometry, check_not_empty, read_seg_map
 
 
@@ -144,14 +145,27 @@ class GenerateWeakLabelsFromMask(BaseTransform):
         return results
 
     def is_empty(self, info: dict) -> bool:
-        """Whether the sample of ``info`` would get no weak label."""
-        try:
-            check_not_empty(
-                dict(self.generate(info), img_path=info['img_path']),
-                info['weak_label'], self.ignore_index)
-        except EmptyWeakAnnotation:
-            return True
-        return False
+        """Whether the sample of ``info`` would get no weak label.
+
+        Decided from the mask's connected segments, without generating the
+        labels: every segment of at least ``min_area`` pixels gets a click, a
+        box (both unless its class is a background class) and a stroke (a
+        skeleton never vanishes), and background classes present get clicks
+        when ``num_background_points > 0``.
+        """
+        kind = info['weak_label']
+        gt = read_seg_map(info, self.ignore_index, self.backend_args,
+                          self.imdecode_backend)
+        present = tags_from_mask(gt, info['num_classes'], self.ignore_index)
+        if kind == 'tags':
+            return len(present) == 0
+        if kind == 'points' and self.num_background_points > 0 and np.isin(
+                present, self.background_classes).any():
+            return False
+        skip = () if kind == 'scribbles' else self.background_classes
+        min_area = self.min_area or (16 if kind == 'scribbles' else 1)
+        segments = connected_segments(gt, self.ignore_index, skip, min_area)
+        return next(segments, None) is None
 
     def __repr__(self):
         return (f'{type(self).__name__}(background_classes='
