@@ -1,0 +1,138 @@
+"""EfficientNet-Lite: ImageNet weights of the installed packages in timm."""
+import importlib.util
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from mmwsss.models.backbones import EfficientNetLite
+from mmwsss.models.backbones.efficientnet_lite import imagenet_weights_path
+from mmwsss.models.utils.ckpt_convert import (CheckpointMismatchError,
+                                              efficientnet_lite_to_timm)
+from ..conftest import REPO
+
+timm = pytest.importorskip('timm')
+
+
+def full_model(arch, state=None):
+    model = timm.create_model(f'tf_efficientnet_{arch}', pretrained=False)
+    if state is not None:
+        model.load_state_dict(state, strict=True)
+    return model.eval()
+
+
+@pytest.mark.parametrize('arch', ['lite0', 'lite1', 'lite2'])
+def test_package_weights_convert_to_every_timm_key(arch):
+    src = torch.load(imagenet_weights_path(arch), map_location='cpu')
+    converted, found = efficientnet_lite_to_timm(src)
+    assert found == arch  # picked by keys and shapes alone
+    model = full_model(arch, converted)  # strict: every key, every shape
+    assert len(converted) == len(src) == len(model.state_dict())
+    # values travel unchanged: the same multiset of tensors
+    assert sorted(float(v.double().sum()) for v in src.values()) == sorted(
+        float(v.double().sum()) for v in model.state_dict().values())
+
+
+@pytest.mark.parametrize('arch, size', [('lite0', 224), ('lite2', 260)])
+def test_imagenet_top1_on_scikit_image_photos(arch, size):
+    from skimage import data
+    src = torch.load(imagenet_weights_path(arch), map_location='cpu')
+    model = full_model(arch, efficientnet_lite_to_timm(src, arch)[0])
+    images = [data.chelsea(), data.coffee()]  # RGB
+    batch = np.stack([
+        cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA)
+        for im in images
+    ]).astype(np.float32)
+    x = torch.from_numpy((batch - 127.) / 128.).permute(0, 3, 1, 2)
+    with torch.no_grad():
+        probs = model(x).softmax(1)
+    top1 = probs.argmax(1).tolist()
+    assert top1 == [285, 967]  # Egyptian cat, espresso
+    assert (probs.max(1).values > 0.5).all()
+
+
+def test_another_architecture_names_the_file_and_keys(tmp_path):
+    import torchvision
+    path = str(tmp_path / 'resnet18.pth')
+    torch.save(torchvision.models.resnet18().state_dict(), path)
+    with pytest.raises(CheckpointMismatchError,
+                       match=r"resnet18.pth: fits no EfficientNet-Lite .*"
+                       r"keys that do not fit: \['conv1.weight', 'bn1.weight'"):
+        efficientnet_lite_to_timm(torch.load(path), source=path)
+    backbone = EfficientNetLite('lite0', pretrained=path)
+    with pytest.raises(CheckpointMismatchError, match='resnet18.pth'):
+        backbone.init_weights()
+    # Lite2 weights for a Lite0 backbone: the shapes do not fit
+    lite2 = imagenet_weights_path('lite2')
+    with pytest.raises(CheckpointMismatchError,
+                       match=r'efficientnet-lite2.*keys that do not fit: '
+                       r"\['_blocks.16._expand_conv.weight'"):
+        EfficientNetLite('lite0', pretrained=lite2).init_weights()
+    # Lite1 weights for a Lite2 backbone: same blocks, other widths
+    with pytest.raises(CheckpointMismatchError,
+                       match=r'efficientnet-lite1.*shapes differ \(file vs '
+                       r'model\) \[.blocks.2.0.conv_pwl.weight: \(40, 144, 1, 1\) vs '
+                       r'\(48, 144, 1, 1\)'):
+        EfficientNetLite('lite2', pretrained=imagenet_weights_path(
+            'lite1')).init_weights()
+
+
+def test_converter_tool_writes_strict_timm_weights(tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location(
+        'efficientnet_lite2timm',
+        osp.join(REPO, 'tools/model_converters/efficientnet_lite2timm.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    dst = str(tmp_path / 'out' / 'lite0_timm.pth')
+    tool.main([imagenet_weights_path('lite0'), dst])
+    assert 'tf_efficientnet_lite0' in capsys.readouterr().out
+    state = torch.load(dst)
+    full_model('lite0', state)
+    # a user-given converted file and the package give the same backbone
+    a = EfficientNetLite('lite0', pretrained=dst)
+    b = EfficientNetLite('lite0')
+    a.init_weights()
+    b.init_weights()
+    for (ka, va), (kb, vb) in zip(a.state_dict().items(),
+                                  b.state_dict().items()):
+        assert ka == kb and torch.equal(va, vb)
+
+
+@pytest.mark.parametrize('output_stride', [8, 16])
+def test_backbone_features_match_the_classifier_trunk(output_stride):
+    torch.manual_seed(0)
+    backbone = EfficientNetLite('lite0', out_indices=(0, 1, 2, 3, 4),
+                                output_stride=output_stride)
+    backbone.init_weights()
+    backbone.eval()
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        feats = backbone(x)
+    strides = [64 // f.shape[-1] for f in feats]
+    assert strides == [min(s, output_stride) for s in (2, 4, 8, 16, 32)]
+    assert [f.shape[1] for f in feats] == [16, 24, 40, 112, 320]
+    if output_stride == 8:
+        return
+    # at output stride 32 the last map is the classifier's trunk
+    src = torch.load(imagenet_weights_path('lite0'), map_location='cpu')
+    model = full_model('lite0', efficientnet_lite_to_timm(src, 'lite0')[0])
+    plain = EfficientNetLite('lite0', out_indices=(4, ), output_stride=32)
+    plain.init_weights()
+    plain.eval()
+    with torch.no_grad():
+        trunk = model.blocks(model.bn1(model.conv_stem(x)))
+        torch.testing.assert_close(plain(x)[0], trunk)
+
+
+def test_norm_eval_freezes_bn_statistics():
+    backbone = EfficientNetLite('lite0', pretrained=None, norm_eval=True)
+    backbone.train()
+    bns = [m for m in backbone.modules()
+           if isinstance(m, torch.nn.BatchNorm2d)]
+    assert bns and not any(m.training for m in bns)
+    before = bns[0].running_mean.clone()
+    backbone(torch.randn(2, 3, 32, 32))
+    assert torch.equal(before, bns[0].running_mean)
+    assert backbone.model.conv_stem.training  # the rest trains
