@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
 # bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py options]   (torchrun underneath)
+#
+# GPUS processes on this machine; several machines as tools/dist_train.sh
+# (NNODES, NODE_RANK, MASTER_ADDR, PORT). PYTHON picks the interpreter. On a
+# machine without GPU, GPUS processes test on the CPU with the gloo backend.
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3

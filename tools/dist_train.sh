@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # bash tools/dist_train.sh CONFIG GPUS [train.py options]   (torchrun underneath)
-# On a machine without GPU, GPUS processes train on the CPU with the gloo backend.
+#
+# GPUS processes on this machine. Several machines: run it on each with the
+# same MASTER_ADDR (the address of node 0) and PORT, NNODES machines in all,
+# NODE_RANK 0 .. NNODES-1, e.g. on the second of two:
+#   NNODES=2 NODE_RANK=1 MASTER_ADDR=10.1.1.1 PORT=29500 bash tools/dist_train.sh CONFIG 8
+# PYTHON picks the interpreter (e.g. PYTHON=.venv/bin/python). On a machine
+# without GPU, GPUS processes train on the CPU with the gloo backend.
 CONFIG=$1
 GPUS=$2
 NNODES=${NNODES:-1}

@@ -1,13 +1,11 @@
-# Full supervision on CamVid with the same model and budget as the weak runs.
-_base_ = ['./pce_r18_1xb8-1k_camvid-176x176_point.py']
-train_dataloader = dict(
-    dataset=dict(weak_label=None, weak_ann=None, pipeline=[
-        dict(type='LoadImageFromFile'),
-        dict(type='LoadWeakAnnotations'),
-        dict(type='WeakRandomResize', scale=(240, 180),
-             ratio_range=(0.75, 1.5)),
-        dict(type='WeakRandomCrop', crop_size=(176, 176)),
-        dict(type='WeakRandomFlip', prob=0.5),
-        dict(type='PhotoMetricDistortion'),
-        dict(type='PackWeakSegInputs', target='dense'),
-    ]))
+# Full supervision on CamVid with the model, budget and seed of the weak runs
+# (pce_r18_1xb8-1k_camvid-176x176_point.py).
+_base_ = [
+    '../_base_/models/pce_r18-w32.py', '../_base_/datasets/camvid_full.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_1k.py'
+]
+crop_size = (176, 176)
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    decode_head=dict(num_classes=11))
+randomness = dict(seed=0, deterministic=False)

@@ -1,7 +1,7 @@
 # The demo: partial cross-entropy from "What's the point" clicks on the toy set.
 _base_ = [
     '../_base_/models/pce_r18-tiny.py', '../_base_/datasets/toy_weak.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/schedule_toy.py'
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_400it.py'
 ]
 crop_size = (64, 64)
 model = dict(data_preprocessor=dict(size=crop_size))

@@ -7,9 +7,11 @@
 #       work_dirs/spml_r18-tiny_1xb8-400it_toy-64x64_scribble/iter_400.pth \
 #       data/toy/spml_pseudo/scribble --crf
 #   python tools/train.py configs/spml/spml_r18-tiny_1xb8-200it_toy-64x64_scribble_stage2.py
+# The model and losses of the stage-1 config; no superpixels (the embedding
+# does not train).
 _base_ = [
     '../_base_/models/spml_r18-tiny.py', '../_base_/datasets/toy_weak.py',
-    '../_base_/default_runtime.py', '../_base_/schedules/schedule_toy.py'
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_200it.py'
 ]
 crop_size = (64, 64)
 load_from = 'work_dirs/spml_r18-tiny_1xb8-400it_toy-64x64_scribble/iter_400.pth'
@@ -18,17 +20,14 @@ model = dict(
     crf=dict(),  # dense_crf defaults
     data_preprocessor=dict(size=crop_size),
     backbone=dict(norm_eval=True),
-    decode_head=dict(train_embedding=False, memory_batches=0))
+    decode_head=dict(
+        **_base_.spml_losses.voc_scribble,
+        train_embedding=False,
+        memory_batches=0))
 custom_hooks = []
 train_dataloader = dict(
     dataset=dict(
         weak_label='scribbles',
         weak_ann=dict(_delete_=True, type='label_map',
                       dir='spml_pseudo/scribble')))
-param_scheduler = [
-    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=200,
-         by_epoch=False)
-]
-train_cfg = dict(max_iters=200, val_interval=200)
-default_hooks = dict(checkpoint=dict(interval=200))
 randomness = dict(seed=0, deterministic=False)

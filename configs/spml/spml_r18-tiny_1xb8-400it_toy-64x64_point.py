@@ -1,15 +1,13 @@
 # SPML from "What's the point" clicks on the toy set (Table 5's VOC point
-# weights: lambda_I 1 / kappa_I 16, lambda_C 1 / kappa_C 6, lambda_O 1 /
+# losses: lambda_I 1 / kappa_I 16, lambda_C 1 / kappa_C 6, lambda_O 1 /
 # kappa_O 8), Felzenszwalb superpixels computed on the fly.
-_base_ = ['./spml_r18-tiny_1xb8-400it_toy-64x64_scribble.py']
+_base_ = [
+    '../_base_/models/spml_r18-tiny.py',
+    '../_base_/datasets/toy_weak_superpixels.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_400it.py'
+]
+crop_size = (64, 64)
 model = dict(
-    decode_head=dict(
-        loss_image=dict(kappa=16, loss_weight=1.0),
-        loss_cooccurrence=dict(kappa=8, loss_weight=1.0)))
-train_dataloader = dict(
-    dataset=dict(
-        weak_label='points',
-        weak_ann=dict(
-            _delete_=True,
-            type='whats_the_point',
-            files=['weak/points.json', 'weak/points_bg.json'])))
+    data_preprocessor=dict(size=crop_size),
+    decode_head=dict(**_base_.spml_losses.voc_point))
+randomness = dict(seed=0, deterministic=False)

@@ -3,25 +3,23 @@
 # (the online classifier of that run learns while the embedding still moves).
 #   python tools/train.py configs/spml/spml_r18_1xb8-1k_camvid-176x176_scribble.py
 #   python tools/train.py configs/spml/spml_r18_1xb8-200it_camvid-176x176_scribble_s1.py
-_base_ = ['./spml_r18_1xb8-1k_camvid-176x176_scribble.py']
+# The model and losses of the stage-1 config; no superpixels (the embedding
+# does not train); 200 iterations.
+_base_ = [
+    '../_base_/models/spml_r18-w32.py', '../_base_/datasets/camvid_weak.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_200it.py'
+]
+crop_size = (176, 176)
 load_from = 'work_dirs/spml_r18_1xb8-1k_camvid-176x176_scribble/iter_1000.pth'
 model = dict(
+    data_preprocessor=dict(size=crop_size),
     backbone=dict(norm_eval=True),
-    decode_head=dict(train_embedding=False, memory_batches=0))
+    decode_head=dict(
+        num_classes=11,
+        **_base_.spml_losses.voc_scribble,
+        cooccurrence_ignore=(),
+        train_embedding=False,
+        memory_batches=0))
 custom_hooks = []
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadWeakAnnotations', with_dense_gt=False),
-    dict(type='WeakRandomResize', scale=(240, 180), ratio_range=(0.75, 1.5)),
-    dict(type='WeakRandomCrop', crop_size=(176, 176)),
-    dict(type='WeakRandomFlip', prob=0.5),
-    dict(type='PhotoMetricDistortion'),
-    dict(type='PackWeakSegInputs'),
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-param_scheduler = [
-    dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=200,
-         by_epoch=False)
-]
-train_cfg = dict(max_iters=200, val_interval=200)
-default_hooks = dict(checkpoint=dict(interval=200))
+train_dataloader = dict(dataset=dict(weak_label='scribbles'))
+randomness = dict(seed=0, deterministic=False)

@@ -1,12 +1,17 @@
 # CamVid at half resolution (240x180), read from ../shared/data/camvid (run from
-# the repository root, or set data_root). Weak labels are derived from the
-# dense masks: object-centre points (PMP style) by default.
+# the repository root, or set data_root). Training derives the weak labels from
+# the dense masks on the fly (GenerateWeakLabelsFromMask, deterministic per
+# image), every segment of at least 20 pixels gets one: object-centre points
+# (PMP style) by default; leaves switch `weak_label` to scribbles (the medial
+# axis of every segment, 3 px wide), boxes or tags.
+# Variants: camvid_weak_superpixels.py (SPML), camvid_full.py (dense masks),
+# camvid_label_map.py (label PNGs, e.g. pseudo-labels).
 dataset_type = 'CamVidWeakDataset'
 data_root = '../shared/data/camvid'
 crop_size = (176, 176)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadWeakAnnotations', with_dense_gt=False),
+    dict(type='GenerateWeakLabelsFromMask', min_area=20, length_ratio=1.0),
     dict(type='WeakRandomResize', scale=(240, 180), ratio_range=(0.75, 1.5)),
     dict(type='WeakRandomCrop', crop_size=crop_size),
     dict(type='WeakRandomFlip', prob=0.5),
@@ -29,7 +34,7 @@ train_dataloader = dict(
         data_prefix=dict(img_path='images/train', seg_map_path='masks/train'),
         ann_file='train.txt',
         weak_label='points',
-        weak_ann=dict(type='from_mask', min_area=20),
+        weak_ann=dict(type='from_mask'),
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=1,
@@ -43,8 +48,6 @@ val_dataloader = dict(
         ann_file='val.txt',
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = [
-    dict(type='IoUMetric', iou_metrics=['mIoU']),
-    dict(type='ContourMetric'),
-]
+# mIoU (J), the boundary F-score F and J&F
+val_evaluator = dict(type='ContourMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator

@@ -3,13 +3,15 @@
 # Layout (data/coco): train2014/, val2014/, densepose/{parts,keypoints}/{train,minival}/NAME.png,
 # densepose/{train,minival}.txt. Training reads the Gaussian keypoint labels
 # (SPML Appendix A.3), validation the dense part masks of minival 2014 (1,508 images).
+# A flip swaps the left and right parts (flip_pairs). Variant:
+# densepose_weak_superpixels.py (SPML).
 dataset_type = 'DensePoseWeakDataset'
 data_root = 'data/coco'
 crop_size = (512, 512)
 flip_pairs = [(3, 2), (4, 5), (7, 6), (9, 8), (10, 11), (12, 13)]
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadWeakAnnotations', with_dense_gt=False),
+    dict(type='LoadWeakAnnotations', with_seg=False),
     dict(type='WeakRandomResize', scale=(2048, 512), ratio_range=(0.5, 2.0)),
     dict(type='WeakRandomCrop', crop_size=crop_size),
     dict(type='WeakRandomFlip', prob=0.5, swap_label_pairs=flip_pairs),
@@ -48,8 +50,6 @@ val_dataloader = dict(
         ann_file='densepose/minival.txt',
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = [
-    dict(type='IoUMetric', iou_metrics=['mIoU']),
-    dict(type='ContourMetric'),
-]
+# mIoU (J), the boundary F-score F and J&F
+val_evaluator = dict(type='ContourMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator

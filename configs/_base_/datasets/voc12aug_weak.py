@@ -5,14 +5,16 @@
 #   pascal_2012_scribble/NAME.xml   ScribbleSup scribbles
 #   whats_the_point/*.json          "What's the point" clicks (objects, background)
 #   Annotations/NAME.xml            VOC boxes (and tags)
-# Weak training reads no dense mask. This base trains from scribbles;
-# the point and box leaf configs switch the label type.
+# Weak training reads no dense mask. This base trains from scribbles; the
+# point, box and tag leaves switch `weak_label` / `weak_ann`
+# (LoadWeakAnnotations reads the kind the dataset names). Variant:
+# voc12aug_weak_superpixels.py (SPML).
 dataset_type = 'PascalVOCWeakDataset'
 data_root = 'data/VOCdevkit/VOC2012'
 crop_size = (512, 512)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadWeakAnnotations', with_dense_gt=False),
+    dict(type='LoadWeakAnnotations', with_seg=False),
     dict(type='WeakRandomResize', scale=(2048, 512), ratio_range=(0.5, 2.0)),
     dict(type='WeakRandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='WeakRandomFlip', prob=0.5),
@@ -51,8 +53,6 @@ val_dataloader = dict(
         ann_file='ImageSets/Segmentation/val.txt',
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = [
-    dict(type='IoUMetric', iou_metrics=['mIoU']),
-    dict(type='ContourMetric'),
-]
+# mIoU (J), the boundary F-score F and J&F
+val_evaluator = dict(type='ContourMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator

@@ -1,7 +1,8 @@
 # SPML on mmseg's DeepLabV3 (dilated ResNetV1c, output stride 8): the ASPP head
 # gives 64-d unit embeddings, a 1x1 softmax classifier on the detached
-# embeddings predicts the classes. No auxiliary head (SPML has none).
-_base_ = ['mmseg::_base_/models/deeplabv3_r50-d8.py']
+# embeddings predicts the classes. No auxiliary head (SPML has none). The VOC
+# setting: 21 classes, 36 k-means clusters, Table 5's scribble losses.
+_base_ = ['mmseg::_base_/models/deeplabv3_r50-d8.py', './spml_losses.py']
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 # the model inherits mmseg's `_scope_`; mmwsss's registries (children of
 # mmseg's) find both mmwsss and mmseg modules
@@ -23,12 +24,7 @@ model = dict(
         embed_dim=64,
         kmeans_grid=(6, 6),  # 36 clusters (VOC)
         kmeans_iters=10,
-        loss_image=dict(type='SegSortPlusLoss', kappa=16, loss_weight=0.1),
-        loss_annotation=dict(type='SegSortPlusLoss', kappa=6,
-                             loss_weight=1.0),
-        loss_cooccurrence=dict(type='SegSortPlusLoss', kappa=12,
-                               loss_weight=0.5),
-        loss_affinity=None,
+        **_base_.spml_losses.voc_scribble,
         cooccurrence_ignore=(0, ),  # background is no shared context
         memory_batches=2,
         align_corners=False,

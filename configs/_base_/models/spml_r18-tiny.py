@@ -1,7 +1,7 @@
 # SPML on the small DeepLabV3 of the toy / CPU configs: the ASPP head gives
 # 64-d unit embeddings, a 1x1 softmax classifier on the detached embeddings
-# predicts the classes.
-_base_ = ['./pce_r18-tiny.py']
+# predicts the classes; 36 k-means clusters, Table 5's VOC scribble losses.
+_base_ = ['./pce_r18-tiny.py', './spml_losses.py']
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
     decode_head=dict(
@@ -19,12 +19,7 @@ model = dict(
         embed_dim=64,
         kmeans_grid=(6, 6),
         kmeans_iters=10,
-        loss_image=dict(type='SegSortPlusLoss', kappa=16, loss_weight=0.1),
-        loss_annotation=dict(type='SegSortPlusLoss', kappa=6,
-                             loss_weight=1.0),
-        loss_cooccurrence=dict(type='SegSortPlusLoss', kappa=12,
-                               loss_weight=0.5),
-        loss_affinity=None,
+        **_base_.spml_losses.voc_scribble,
         cooccurrence_ignore=(0, ),  # background is no shared context
         memory_batches=2,
         align_corners=False,

@@ -1,5 +1,5 @@
-# The SPML training recipe (Ke et al., 2021, Appendix A.5): SGD, lr 0.003,
-# momentum 0.9, poly decay with power 0.9, 30k iterations.
+# The SPML training recipe on VOC (Ke et al., 2021, Appendix A.5): SGD, lr
+# 0.003, momentum 0.9, poly decay with power 0.9, 30k iterations.
 optimizer = dict(type='SGD', lr=0.003, momentum=0.9, weight_decay=0.0005)
 optim_wrapper = dict(type='OptimWrapper', optimizer=optimizer, clip_grad=None)
 param_scheduler = [
