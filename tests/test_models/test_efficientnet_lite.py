@@ -136,3 +136,79 @@ def test_norm_eval_freezes_bn_statistics():
     backbone(torch.randn(2, 3, 32, 32))
     assert torch.equal(before, bns[0].running_mean)
     assert backbone.model.conv_stem.training  # the rest trains
+
+
+LITE_BASES = ['pce_deeplabv3_lite0-d8', 'pce_deeplabv3_lite0-d16',
+              'pce_deeplabv3_lite2-d8', 'spml_deeplabv3_lite0-d8',
+              'spml_deeplabv3_lite0-d16', 'spml_deeplabv3_lite2-d8']
+
+
+def _train_step(model, size=64, num_classes=21):
+    from mmengine.structures import PixelData
+    from mmseg.structures import SegDataSample
+    torch.manual_seed(0)
+    samples = []
+    for _ in range(2):
+        sample = SegDataSample()
+        label = torch.full((1, size, size), 255, dtype=torch.long)
+        label[0, 5:20, 5:20] = 1
+        label[0, 40:60, 30:60] = 0
+        sample.gt_sem_seg = PixelData(data=label)
+        sample.gt_tags = torch.zeros(num_classes)
+        sample.gt_tags[[0, 1]] = 1
+        sample.gt_superpixels = PixelData(
+            data=(torch.arange(size * size).reshape(1, size, size) //
+                  (size * 8)))
+        sample.set_metainfo(dict(img_shape=(size, size),
+                                 ori_shape=(size, size),
+                                 pad_shape=(size, size)))
+        samples.append(sample)
+    data = dict(inputs=[torch.randint(0, 255, (3, size, size),
+                                      dtype=torch.uint8) for _ in range(2)],
+                data_samples=samples)
+    data = model.data_preprocessor(data, True)
+    return model.loss(**data)
+
+
+@pytest.mark.parametrize('base', LITE_BASES)
+def test_lite_model_bases_build_and_train(base):
+    from mmengine.config import Config
+
+    from mmwsss.registry import MODELS
+    cfg = Config.fromfile(osp.join(REPO, 'configs/_base_/models', base + '.py'))
+    assert cfg.model.data_preprocessor.mean == [127.0] * 3
+    assert cfg.model.data_preprocessor.std == [128.0] * 3
+    cfg.model.backbone.pretrained = None  # the weights are tested above
+    cfg.model.data_preprocessor.size = (64, 64)
+    cfg.model.decode_head.norm_cfg = dict(type='BN', requires_grad=True)
+    if 'decoder' in cfg.model.decode_head:
+        cfg.model.decode_head.decoder.norm_cfg = dict(type='BN',
+                                                      requires_grad=True)
+        cfg.model.decode_head.memory_batches = 0
+    model = MODELS.build(cfg.model)
+    assert model.backbone.output_stride == (16 if 'd16' in base else 8)
+    losses = _train_step(model)
+    total = sum(v for k, v in losses.items() if 'loss' in k)
+    assert torch.isfinite(total) and total > 0
+    total.backward()
+    assert model.backbone.model.conv_stem.weight.grad is not None
+
+
+def test_any_mmseg_decoder_sits_on_the_backbone():
+    from mmwsss.registry import MODELS
+    model = MODELS.build(dict(
+        type='EncoderDecoder',
+        data_preprocessor=dict(type='SegDataPreProcessor', mean=[127.0] * 3,
+                               std=[128.0] * 3, bgr_to_rgb=True,
+                               size=(64, 64), seg_pad_val=255),
+        backbone=dict(type='EfficientNetLite', arch='lite0',
+                      out_indices=(1, 2, 3, 4), output_stride=32,
+                      pretrained=None),
+        decode_head=dict(type='SegformerHead', in_channels=[24, 40, 112, 320],
+                         in_index=[0, 1, 2, 3], channels=32, num_classes=21,
+                         norm_cfg=dict(type='BN', requires_grad=True),
+                         align_corners=False,
+                         loss_decode=dict(type='PartialCrossEntropyLoss')),
+        train_cfg=dict(), test_cfg=dict(mode='whole')))
+    losses = _train_step(model)
+    assert torch.isfinite(losses['decode.loss_pce'])
