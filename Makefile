@@ -7,6 +7,8 @@ TEST_ARGS ?=
 
 setup:
 	@bash tools/setup_env.sh
+	@if [ -d ../shared/data/camvid ] && [ ! -e data/camvid ]; then \
+		ln -s ../../shared/data/camvid data/camvid && echo "linked data/camvid -> ../shared/data/camvid"; fi
 
 demo: setup
 	$(PY) tools/demo.py

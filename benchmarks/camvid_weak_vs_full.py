@@ -3,7 +3,7 @@ and full supervision, same backbone, budget and seed; one validation at the
 end.
 
     .venv/bin/python benchmarks/camvid_weak_vs_full.py \\
-        [--data-root ../shared/data/camvid] [--out benchmarks/results/camvid.md] \\
+        [--data-root data/camvid] [--out benchmarks/results/camvid.md] \\
         [--only KEY ...] [--iters N] [--crf-test] [--collect] \\
         [--cfg-options train_dataloader.num_workers=8 ...]
 
@@ -105,8 +105,7 @@ def run(cmd):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--data-root',
-                        default=osp.join(osp.dirname(ROOT), 'shared', 'data',
-                                         'camvid'))
+                        default=osp.join(ROOT, 'data', 'camvid'))
     parser.add_argument('--work-dir', default=osp.join(ROOT, 'work_dirs',
                                                        'camvid_bench'))
     parser.add_argument('--out', help='markdown file for the table')

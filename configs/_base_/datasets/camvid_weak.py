@@ -1,5 +1,8 @@
-# CamVid at half resolution (240x180), read from ../shared/data/camvid (run from
-# the repository root, or set data_root). Training derives the weak labels from
+# CamVid at half resolution (240x180) in data/camvid (run from the repository
+# root, or set data_root): images/{train,val}/NAME.jpg, masks/{train,val}/NAME.png
+# (11 = void), {train,val}.txt, as tools/dataset_converters/camvid.py writes
+# them from SegNet's CamVid release; `make` links data/camvid to
+# ../shared/data/camvid when that folder exists. Training derives the weak labels from
 # the dense masks on the fly (GenerateWeakLabelsFromMask, deterministic per
 # image), every segment of at least 20 pixels gets one: object-centre points
 # (PMP style) by default; leaves switch `weak_label` to scribbles (the medial
@@ -7,7 +10,7 @@
 # Variants: camvid_weak_superpixels.py (SPML), camvid_full.py (dense masks),
 # camvid_label_map.py (label PNGs, e.g. pseudo-labels).
 dataset_type = 'CamVidWeakDataset'
-data_root = '../shared/data/camvid'
+data_root = 'data/camvid'
 crop_size = (176, 176)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
