@@ -1,156 +1,93 @@
-"""SPMLHead: the four relations against a per-pixel evaluation of eq. 2-4,
-the memory bank's segments, and the head on an mmseg model."""
-import math
-
+"""SPMLHead: the four relations against their definitions evaluated pixel by
+pixel (``spml_reference``), the memory bank's part in them, the refusal to
+train without a bank's hook, and the head on mmseg models."""
 import pytest
 import torch
 import torch.nn.functional as F
-from mmengine.structures import PixelData
-from mmseg.structures import SegDataSample
 
 from mmwsss.models import SPMLHead
-from mmwsss.models.utils import nearest_labelled
 from mmwsss.utils import register_all_modules
+
+from .spml_reference import (KAPPA, LAMBDA, bank_entries, make_head,
+                             make_samples, naive_relation_losses)
 
 register_all_modules()
 
-LAMBDA = dict(image=0.3, annotation=1.0, cooccurrence=0.5, affinity=0.7)
-KAPPA = dict(image=16.0, annotation=6.0, cooccurrence=12.0, affinity=9.0)
 
-
-def make_head(memory_batches=2):
-    loss = {f'loss_{r}': dict(type='SegSortPlusLoss', kappa=KAPPA[r],
-                              loss_weight=LAMBDA[r], chunk_size=7)
-            for r in LAMBDA}
-    return SPMLHead(
-        decoder=dict(type='FCNHead', in_channels=4, channels=8, num_convs=1,
-                     concat_input=False),
-        num_classes=4, embed_dim=6, kmeans_grid=(2, 2), kmeans_iters=3,
-        cooccurrence_ignore=(0, ), memory_batches=memory_batches, **loss)
-
-
-def make_samples(g, B=3, H=8, W=8):
-    samples = []
-    for b in range(B):
-        gt = torch.full((1, H, W), 255)
-        mask = torch.rand(H, W, generator=g) < 0.3
-        gt[0][mask] = torch.randint(0, 4, (int(mask.sum()), ), generator=g)
-        s = SegDataSample()
-        s.gt_sem_seg = PixelData(data=gt)
-        s.gt_superpixels = PixelData(
-            data=(torch.arange(W)[None, None].expand(1, H, W) >= W // 2
-                  ).long() + 2 * (torch.arange(H)[None, :, None] >= 5))
-        if b == 0:  # image tags given for one image; derived for the others
-            s.gt_tags = torch.tensor([1.0, 0.0, 0.0, 1.0])
-        samples.append(s)
-    return samples
-
-
-def naive_loss(emb, head, samples, bank=None):
-    """eq. 4 = sum_r lambda_r mean_i eq. 3, sets built pixel by pixel."""
-    segs, labels, tags = head.segments_of_batch(emb, samples)
-    B, _, h, w = emb.shape
-    protos, seg_lab, seg_img, all_tags = (segs.prototypes, segs.label,
-                                          segs.image, tags)
-    if bank is not None:
-        protos = torch.cat([protos, bank['prototypes']])
-        seg_lab = torch.cat([seg_lab, bank['labels']])
-        seg_img = torch.cat([seg_img, bank['image'] + B])
-        all_tags = torch.cat([tags, bank['tags']])
-    S, T = segs.prototypes.shape[0], protos.shape[0]
-    expanded = nearest_labelled(protos.detach(), seg_lab)
-    ctx = all_tags.clone()
-    ctx[:, 0] = 0
-    per_rel = {r: [] for r in LAMBDA}
-
-    def term(e, pos, cand, kappa):
-        if not pos:
-            return None
-        num = sum(torch.exp(kappa * protos[t] @ e) for t in pos)
-        den = sum(torch.exp(kappa * protos[t] @ e) for t in cand)
-        return -torch.log(num / den)
-
-    for b in range(B):
-        for y in range(h):
-            for x in range(w):
-                s = int(segs.index[b, y, x])
-                e = emb[b, :, y, x]
-                ann = int(labels[b, y, x])
-                # low-level: own segment vs the others of the same image
-                same = [t for t in range(S) if seg_img[t] == b]
-                per_rel['image'].append(term(e, [s], same, KAPPA['image']))
-                others = [t for t in range(T) if t != s]
-                for r, lab_of in (('annotation', seg_lab),
-                                  ('affinity', expanded)):
-                    yi = ann if ann >= 0 else int(lab_of[s])
-                    if yi < 0:
-                        continue
-                    cand = [t for t in others if lab_of[t] >= 0]
-                    pos = [t for t in cand if lab_of[t] == yi]
-                    per_rel[r].append(term(e, pos, cand, KAPPA[r]))
-                pos = [t for t in others if seg_img[t] == b or
-                       float(ctx[b] @ ctx[seg_img[t]]) > 0]
-                per_rel['cooccurrence'].append(
-                    term(e, pos, others, KAPPA['cooccurrence']))
-    total = 0
-    for r, vals in per_rel.items():
-        vals = [v for v in vals if v is not None]
-        total = total + LAMBDA[r] * sum(vals) / max(len(vals), 1)
-    return total
-
-
-@pytest.mark.parametrize('with_bank', [False, True])
-def test_relations_match_per_pixel_equations(with_bank):
+@pytest.mark.parametrize('with_bank,split', [(False, False), (True, True)])
+def test_relations_match_per_pixel_equations(with_bank, split):
     g = torch.Generator().manual_seed(1)
-    head = make_head().double()
+    head = make_head(split_by_labels=split).double()
     samples = make_samples(g)
-    raw = torch.randn(3, 6, 4, 4, generator=g, dtype=torch.double)
-    bank = None
-    if with_bank:
-        n = 5
-        bank = dict(
-            prototypes=F.normalize(torch.randn(n, 6, generator=g,
-                                               dtype=torch.double), dim=1),
-            labels=torch.tensor([0, 3, -1, 1, 3]),
-            image=torch.tensor([0, 0, 1, 1, 1]),
-            tags=torch.tensor([[1.0, 0, 0, 1], [1.0, 1, 0, 0]],
-                              dtype=torch.double))
-        head.memory_bank.push(bank)
+    raw = torch.randn(3, 6, 5, 6, generator=g, dtype=torch.double)
+    bank = bank_entries(g) if with_bank else []
+    for entry in bank:
+        head.memory_bank.push(entry)
     raw1 = raw.clone().requires_grad_(True)
     losses = head.relation_loss(F.normalize(raw1, dim=1), samples)
     assert set(losses) == {f'loss_{r}' for r in LAMBDA}
-    got = sum(losses.values())
-    got.backward()
+    sum(losses.values()).backward()
     raw2 = raw.clone().requires_grad_(True)
-    want = naive_loss(F.normalize(raw2, dim=1), head, samples, bank)
-    want.backward()
-    assert abs(got.item() - want.item()) < 1e-9
+    want = naive_relation_losses(F.normalize(raw2, dim=1), samples, bank,
+                                 split_by_labels=split)
+    for r in LAMBDA:
+        assert abs(losses[f'loss_{r}'].item() - want[r].item()) < 1e-9, r
+    sum(want.values()).backward()
     torch.testing.assert_close(raw1.grad, raw2.grad)
-    # the batch's segments wait for the hook
-    assert head.pending_entry['prototypes'].shape[1] == 6
-    assert not head.pending_entry['prototypes'].requires_grad
 
 
-def test_memory_bank_keeps_last_batches():
-    from mmwsss.models.utils import PrototypeMemoryBank
-    bank = PrototypeMemoryBank(2)
+def test_step_entry_is_handed_over_once():
+    g = torch.Generator().manual_seed(3)
+    head = make_head().double()
+    assert head.memory_bank_entry() is None
+    samples = make_samples(g, B=2)
+    emb = F.normalize(torch.randn(2, 6, 4, 4, generator=g,
+                                  dtype=torch.double), dim=1)
+    emb.requires_grad_(True)
+    head.relation_loss(emb, samples)
+    entry = head.memory_bank_entry()
+    assert set(entry) == set(head.memory_bank_spec())
+    S = entry['prototypes'].shape[0]
+    assert entry['prototypes'].shape == (S, 6)
+    assert not entry['prototypes'].requires_grad
+    assert entry['labels'].shape == entry['image'].shape == (S, )
+    assert set(entry['image'].tolist()) == {0, 1}
+    # tags: given for image 0, the annotated classes of image 1
+    torch.testing.assert_close(entry['tags'][0],
+                               torch.tensor([1.0, 0.0, 0.0, 1.0]))
+    gt = samples[1].gt_sem_seg.data
+    want = torch.zeros(4)
+    want[gt[gt != 255].unique()] = 1
+    torch.testing.assert_close(entry['tags'][1], want)
+    assert head.memory_bank_entry() is None
+    head.memory_bank.push(entry)  # the declared spec accepts it
+    assert len(head.memory_bank) == 1
 
-    def entry(v, n, i):
-        return dict(prototypes=torch.full((n, 2), float(v)),
-                    labels=torch.full((n, ), v), image=torch.arange(n) % i,
-                    tags=torch.ones(i, 3))
 
-    for v, (n, i) in enumerate([(3, 1), (2, 2), (4, 2)]):
-        bank.push(entry(v, n, i))
-    got = bank.get()
-    assert got['labels'].tolist() == [1, 1, 2, 2, 2, 2]
-    # image indices of the second entry are offset by the first's 2 images
-    assert got['image'].tolist() == [0, 1, 2, 3, 2, 3]
-    assert got['tags'].shape == (4, 3)
-    clone = PrototypeMemoryBank(5)
-    clone.load_state_dict(bank.state_dict())
-    assert clone.num_batches == 2
-    assert torch.equal(clone.get()['prototypes'], got['prototypes'])
+def test_head_with_bank_refuses_to_train_without_its_hook():
+    g = torch.Generator().manual_seed(5)
+    samples = make_samples(g, B=2)
+    emb = F.normalize(torch.randn(2, 6, 4, 4, generator=g), dim=1)
+    head = make_head(memory_batches=2, fed=False)
+    with pytest.raises(RuntimeError) as err:
+        head.relation_loss(emb, samples)
+    msg = str(err.value)
+    assert "dict(type='MemoryBankHook')" in msg and 'custom_hooks' in msg
+    assert 'memory_batches=0' in msg
+    # no bank: nothing to fill; a bank with its feeder: trains
+    assert make_head(memory_batches=0, fed=False).relation_loss(emb, samples)
+    assert make_head(memory_batches=2, fed=True).relation_loss(emb, samples)
+    with pytest.raises(ValueError, match='memory_batches'):
+        make_head(memory_batches=-1)
+
+
+def test_bad_tags_are_named():
+    g = torch.Generator().manual_seed(6)
+    samples = make_samples(g, B=2)
+    samples[0].gt_tags = torch.ones(3)
+    emb = F.normalize(torch.randn(2, 6, 4, 4, generator=g), dim=1)
+    with pytest.raises(ValueError, match=r'gt_tags of sample 0.*\(4,\)'):
+        make_head(memory_batches=0).relation_loss(emb, samples)
 
 
 def test_head_in_encoder_decoder_and_predict():
@@ -170,6 +107,7 @@ def test_head_in_encoder_decoder_and_predict():
             num_classes=4, embed_dim=8, kmeans_grid=(2, 2),
             loss_decode=dict(type='PartialCrossEntropyLoss')),
         test_cfg=dict(mode='whole')))
+    model.decode_head.memory_bank.attach('test')
     g = torch.Generator().manual_seed(0)
     samples = make_samples(g, B=2, H=16, W=16)
     for s in samples:
@@ -212,6 +150,7 @@ def test_head_on_segformer_backbone_and_decoder():
             num_classes=4, embed_dim=8, kmeans_grid=(2, 2),
             loss_decode=dict(type='PartialCrossEntropyLoss')),
         test_cfg=dict(mode='whole')))
+    model.decode_head.memory_bank.attach('test')
     g = torch.Generator().manual_seed(0)
     samples = make_samples(g, B=2, H=32, W=32)
     for s in samples:
@@ -275,7 +214,7 @@ def test_training_step_updates_prototypes_from_annotations():
     head = make_head(memory_batches=0)
     head.prototype_momentum = 0.5
     g = torch.Generator().manual_seed(2)
-    samples = make_samples(g, B=2)
+    samples = make_samples(g, B=2, H=8, W=8, density=0.3)
     feats = [torch.randn(2, 4, 8, 8, generator=g)]
     head.train()
     head.loss(feats, samples, None)

@@ -1,84 +1,66 @@
-"""Fills the memory banks of SPML heads after every training iteration."""
-from typing import Dict, List
+"""Fills the memory banks of a model's modules after every training
+iteration and keeps them in checkpoints."""
+from typing import Dict
 
-import torch
-from mmengine.dist import all_gather, get_world_size
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
+from mmwsss.models.utils.memory_bank import MemoryBankMixin, all_gather_entry
 from mmwsss.registry import HOOKS
-
-
-def gather_entry(entry: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
-    """One memory-bank entry holding every rank's segments, in rank order.
-
-    Entries differ in size between ranks; they are padded to the largest,
-    gathered with ``all_gather`` and cut back. Image indices are offset so
-    that they stay distinct.
-    """
-    if get_world_size() == 1:
-        return entry
-    dev = entry['prototypes'].device
-    sizes = torch.tensor([entry['prototypes'].shape[0], entry['tags'].shape[0]],
-                         device=dev)
-    all_sizes = torch.stack(all_gather(sizes)).tolist()
-    max_s = max(s for s, _ in all_sizes)
-    max_i = max(i for _, i in all_sizes)
-
-    def padded(t, n):
-        pad = t.new_zeros((n - t.shape[0], ) + t.shape[1:])
-        return torch.cat([t, pad])
-
-    parts = {k: all_gather(padded(entry[k], max_s))
-             for k in ('prototypes', 'labels', 'image')}
-    tags = all_gather(padded(entry['tags'], max_i))
-    out = {k: [] for k in ('prototypes', 'labels', 'image', 'tags')}
-    offset = 0
-    for r, (s, i) in enumerate(all_sizes):
-        out['prototypes'].append(parts['prototypes'][r][:s])
-        out['labels'].append(parts['labels'][r][:s])
-        out['image'].append(parts['image'][r][:s] + offset)
-        out['tags'].append(tags[r][:i])
-        offset += i
-    return {k: torch.cat(v) for k, v in out.items()}
 
 
 @HOOKS.register_module()
 class MemoryBankHook(Hook):
-    """Pushes each SPML head's segments of the last batch into its memory
-    bank, gathered from every rank so that all ranks hold the same bank, and
-    saves the banks in checkpoints (``checkpoint['memory_banks']``) so that a
-    resumed run continues with them.
+    """Serves every module of the model that keeps a memory bank
+    (:class:`mmwsss.models.utils.MemoryBankMixin` with a bank, e.g.
+    :class:`mmwsss.models.SPMLHead` with ``memory_batches > 0``).
 
-    Every module of the model with ``memory_bank`` and ``pending_entry``
-    attributes (:class:`mmwsss.models.SPMLHead`) is served.
+    - before training, marks each bank as filled by this hook (a module
+      whose bank nothing fills refuses to train);
+    - after every training iteration, takes each module's entry of that step
+      (:meth:`MemoryBankMixin.memory_bank_entry`), gathers it from every
+      process in rank order, so that all processes hold the same bank, and
+      pushes it;
+    - saves the banks in checkpoints (``checkpoint['memory_banks']``, by
+      module name) and restores them on load, so that a resumed run
+      continues with them.
     """
 
     priority = 'NORMAL'
 
     @staticmethod
-    def _heads(runner) -> Dict[str, torch.nn.Module]:
+    def _banked(runner) -> Dict[str, MemoryBankMixin]:
         model = runner.model.module if is_model_wrapper(runner.model) \
             else runner.model
         return {name: m for name, m in model.named_modules()
-                if getattr(m, 'memory_bank', None) is not None
-                and hasattr(m, 'pending_entry')}
+                if isinstance(m, MemoryBankMixin)
+                and m.memory_bank is not None}
+
+    def before_train(self, runner) -> None:
+        for module in self._banked(runner).values():
+            module.memory_bank.attach(type(self).__name__)
+
+    def after_train(self, runner) -> None:
+        for module in self._banked(runner).values():
+            module.memory_bank.detach()
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs=None) -> None:
-        for head in self._heads(runner).values():
-            if head.pending_entry is None:
+        for module in self._banked(runner).values():
+            entry = module.memory_bank_entry()
+            if entry is None:
                 continue
-            head.memory_bank.push(gather_entry(head.pending_entry))
-            head.pending_entry = None
+            bank = module.memory_bank
+            gathered, _ = all_gather_entry(entry, bank.spec)
+            bank.push(gathered)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         checkpoint['memory_banks'] = {
-            name: head.memory_bank.state_dict()
-            for name, head in self._heads(runner).items()}
+            name: module.memory_bank.state_dict()
+            for name, module in self._banked(runner).items()}
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         states = checkpoint.get('memory_banks', {})
-        for name, head in self._heads(runner).items():
+        for name, module in self._banked(runner).items():
             if name in states:
-                head.memory_bank.load_state_dict(states[name])
+                module.memory_bank.load_state_dict(states[name])

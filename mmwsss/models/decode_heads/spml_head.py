@@ -5,21 +5,25 @@ from typing import Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
-from mmengine.dist import all_reduce, is_distributed
+from mmengine.dist import all_reduce, get_world_size, is_distributed
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.utils import SampleList
 
 from mmwsss.registry import MODELS
-from ..utils.memory_bank import PrototypeMemoryBank
+from ..utils.memory_bank import (BankField, MemoryBankMixin,
+                                 all_gather_entry, concat_entries)
 from ..utils.segments import (class_embedding_sums, downsample_labels,
                               form_segments, nearest_labelled)
 from ..utils.spherical_kmeans import spherical_kmeans
 
 RELATIONS = ('image', 'annotation', 'cooccurrence', 'affinity')
+# relations whose segments come from other images (of the batch, of other
+# processes with ``gather_batch``, of the memory bank)
+ACROSS_IMAGES = ('annotation', 'cooccurrence', 'affinity')
 
 
 @MODELS.register_module()
-class SPMLHead(BaseDecodeHead):
+class SPMLHead(BaseDecodeHead, MemoryBankMixin):
     """Unit-length pixel embeddings trained with SPML's four pixel-to-segment
     relations, and a softmax classifier on the detached embeddings.
 
@@ -51,6 +55,31 @@ class SPMLHead(BaseDecodeHead):
        The own segment is left out of the C, O and A sets (eq. 3's "except
        s"). Segments of the memory bank (previous batches, filled by
        :class:`MemoryBankHook`) join C, O and A.
+
+    Across processes (``gather_batch``, on by default), the C, O and A sets
+    hold the current segments of every process: the prototypes are gathered
+    with autograd (each process's prototypes receive the gradients of all
+    processes' losses), with their labels, images and tags. Each relation's
+    loss on a process is ``world_size * sum_i L(i) / N``, where the sum runs
+    over the process's pixels and ``N`` counts the pixels of all processes
+    that have a positive segment; the gradients that
+    ``DistributedDataParallel`` averages over processes are then those of
+    one process holding the union batch, with each relation averaged over
+    all its pixels, and the mean of the processes' losses is the union
+    batch's loss (the log shows rank 0's share). So 4 processes x 3 images
+    contrast each pixel with the segments of 12 current images, as SPML
+    does with a batch of 12. The image relation (V) stays
+    within the pixel's image; k-means, segments and labels are per image and
+    need no communication. With ``gather_batch=False`` each process
+    contrasts its own images only and averages over its own pixels.
+
+    The memory bank (``memory_batches > 0``) is filled by
+    :class:`mmwsss.engine.MemoryBankHook`; without that hook in
+    ``custom_hooks`` the head refuses to train (``RuntimeError`` at the first
+    training step). The head declares its entry (:meth:`memory_bank_spec`):
+    ``prototypes`` (S, embed_dim), ``labels`` (S,) (-1 = unlabelled),
+    ``image`` (S,) indices into ``tags`` (I, num_classes) of the entry's
+    images.
 
     The classifier (``conv_seg``, 1 x 1 on the detached embeddings) is trained
     with ``loss_decode`` on the weak label map. The head also keeps one unit
@@ -84,7 +113,11 @@ class SPMLHead(BaseDecodeHead):
         cooccurrence_ignore (tuple[int]): Classes that do not make two images
             share context. Defaults to ().
         memory_batches (int): Batches of prototypes kept by the memory bank
-            (SPML: 2; 0 disables it).
+            (SPML: 2; 0 disables it). A bank needs ``MemoryBankHook`` in
+            ``custom_hooks``. Defaults to 2.
+        gather_batch (bool): Contrast each pixel with the current segments
+            of every process (see above); no effect in a single process.
+            Defaults to True.
         train_embedding (bool): False freezes the embedding (stage 2: only
             the classifier learns, from pseudo-labels; the decoder stays in
             eval mode and the relation losses are off; freeze the backbone's
@@ -115,6 +148,7 @@ class SPMLHead(BaseDecodeHead):
                  split_by_labels: bool = False,
                  cooccurrence_ignore=(),
                  memory_batches: int = 2,
+                 gather_batch: bool = True,
                  train_embedding: bool = True,
                  predict_with: str = 'classifier',
                  prototype_momentum: float = 0.99,
@@ -152,10 +186,10 @@ class SPMLHead(BaseDecodeHead):
         self.train_embedding = train_embedding
         if not train_embedding:
             self.decoder.requires_grad_(False)
-        self.memory_bank = PrototypeMemoryBank(memory_batches) \
-            if memory_batches > 0 else None
-        # this batch's segments; MemoryBankHook gathers and pushes them
-        self.pending_entry: Optional[Dict[str, torch.Tensor]] = None
+        self.gather_batch = gather_batch
+        self.init_memory_bank(memory_batches)
+        # this process's segments of the last step, for MemoryBankHook
+        self._bank_entry: Optional[Dict[str, torch.Tensor]] = None
         self.predict_with = predict_with
         self.prototype_momentum = prototype_momentum
         if prototype_kappa is None:
@@ -227,18 +261,47 @@ class SPMLHead(BaseDecodeHead):
         losses.update(self.relation_loss(emb, batch_data_samples))
         return losses
 
+    # -------------------------------------------------------- memory bank
+    def memory_bank_spec(self) -> Dict[str, BankField]:
+        """An entry: the segments of a batch and the tags of its images.
+
+        Returns:
+            dict[str, BankField]: ``prototypes`` (S, embed_dim) float,
+            ``labels`` (S,) long (-1 = unlabelled), ``image`` (S,) long
+            index into ``tags``, ``tags`` (I, num_classes) float multi-hot.
+        """
+        return dict(
+            prototypes=BankField('segments', (self.embed_dim, ),
+                                 torch.float32),
+            labels=BankField('segments', (), torch.long),
+            image=BankField('segments', (), torch.long, index_of='images'),
+            tags=BankField('images', (self.num_classes, ), torch.float32))
+
+    def memory_bank_entry(self) -> Optional[Dict[str, torch.Tensor]]:
+        """This process's segments of the last training step (detached),
+        handed over once; None before the first step."""
+        entry, self._bank_entry = self._bank_entry, None
+        return entry
+
     # ----------------------------------------------------------- training
-    def _image_tags(self, samples, labels: torch.Tensor) -> torch.Tensor:
-        """(B, C) tags: ``gt_tags`` where given, else the annotated classes."""
-        B = labels.shape[0]
-        tags = torch.zeros(B, self.num_classes, device=labels.device)
-        present = labels.flatten(1)
+    def _image_tags(self, samples: SampleList, device) -> torch.Tensor:
+        """(B, C) tags: ``gt_tags`` where given, else the classes annotated
+        anywhere in the image's label map."""
+        C = self.num_classes
+        tags = torch.zeros(len(samples), C, device=device)
         for b, s in enumerate(samples):  # per-image metadata, not pixels
             if 'gt_tags' in s:
-                tags[b] = s.gt_tags.to(tags)
+                given = s.gt_tags
+                if tuple(given.shape) != (C, ):
+                    raise ValueError(
+                        f'gt_tags of sample {b} has shape '
+                        f'{tuple(given.shape)}; SPMLHead(num_classes={C}) '
+                        f'expects ({C},)')
+                tags[b] = given.to(tags)
             else:
-                lab = present[b][present[b] >= 0]
-                tags[b, lab] = 1
+                gt = s.gt_sem_seg.data
+                lab = gt[(gt != self.ignore_index) & (gt >= 0) & (gt < C)]
+                tags[b, lab.long().unique().to(device)] = 1
         return tags
 
     @staticmethod
@@ -262,6 +325,11 @@ class SPMLHead(BaseDecodeHead):
     def segments_of_batch(self, emb: torch.Tensor, samples: SampleList):
         """K-means, over-segments and labels of a batch at embedding size.
 
+        Args:
+            emb (Tensor): (B, D, h, w) unit embeddings.
+            samples (list[SegDataSample]): With ``gt_sem_seg`` (H, W),
+                optionally ``gt_superpixels`` (H, W) and ``gt_tags`` (C,).
+
         Returns:
             tuple: :class:`Segments`, labels (B, h, w) (-1 = unlabelled),
             image tags (B, C).
@@ -279,14 +347,43 @@ class SPMLHead(BaseDecodeHead):
                                     mode='nearest')[:, 0].long()
         segs = form_segments(emb, clusters, labels, self.num_classes, overseg,
                              self.split_by_labels)
-        return segs, labels, self._image_tags(samples, labels)
+        return segs, labels, self._image_tags(samples, emb.device)
+
+    @staticmethod
+    def _num_with_positive(pixel_keys, segment_keys, relation, own_segments
+                           ) -> int:
+        """Pixels that have a positive segment, the pixels over which
+        :func:`segsort_plus_loss` averages (same arguments)."""
+        if pixel_keys.numel() == 0 or segment_keys.numel() == 0:
+            return 0
+        if relation is None:
+            size = int(max(pixel_keys.max(), segment_keys.max(), 0)) + 1
+            relation = torch.eye(size, dtype=torch.bool,
+                                 device=pixel_keys.device)
+        per_key = torch.bincount(segment_keys[segment_keys >= 0],
+                                 minlength=relation.shape[1])
+        pix = pixel_keys.clamp(min=0)
+        n_pos = (relation.long() @ per_key)[pix]
+        own_key = segment_keys[own_segments]
+        n_pos -= ((own_key >= 0) &
+                  relation[pix, own_key.clamp(min=0)]).long()
+        return int(((pixel_keys >= 0) & (n_pos > 0)).sum())
 
     def relation_loss(self, emb: torch.Tensor, samples: SampleList) -> dict:
+        """The SegSort+ loss of each relation (eq. 3-4).
+
+        Args:
+            emb (Tensor): (B, D, h, w) unit embeddings (with gradient).
+            samples (list[SegDataSample]): The batch's data samples.
+
+        Returns:
+            dict[str, Tensor]: ``loss_<relation>`` scalars, weighted.
+        """
+        self.check_memory_bank()
         B = emb.shape[0]
         dev = emb.device
         segs, labels, tags = self.segments_of_batch(emb, samples)
         self.update_class_prototypes(emb.detach(), labels)
-        S = segs.prototypes.shape[0]
         valid = segs.index >= 0
         e_pix = emb.permute(0, 2, 3, 1)[valid]
         own = segs.index[valid]
@@ -294,41 +391,78 @@ class SPMLHead(BaseDecodeHead):
             segs.index)[valid]
         annotated = labels[valid]
         pix_label = torch.where(annotated >= 0, annotated, segs.label[own])
+        spec = self.memory_bank_spec()
+        local = dict(prototypes=segs.prototypes, labels=segs.label,
+                     image=segs.image, tags=tags)
+        if self.memory_bank is not None:
+            self._bank_entry = {k: v.detach() for k, v in local.items()}
 
-        bank = self.memory_bank.get(dev) if self.memory_bank else None
-        protos, seg_labels, seg_image, all_tags = (
-            segs.prototypes, segs.label, segs.image, tags)
-        if bank is not None:
-            protos = torch.cat([protos, bank['prototypes'].to(protos)])
-            seg_labels = torch.cat([seg_labels, bank['labels']])
-            seg_image = torch.cat([seg_image, bank['image'] + B])
-            all_tags = torch.cat([tags, bank['tags'].to(tags)])
-
-        losses = {}
         rel = self.relation_losses
+        shared = self.gather_batch and get_world_size() > 1
+        # the current segments of every process, this process's at offset
+        current, offset = local, dict(segments=0, images=0)
+        if shared and any(r in rel for r in ACROSS_IMAGES):
+            current, offset = all_gather_entry(local, spec,
+                                               grad_fields=('prototypes', ))
+        own_all = own + offset['segments']
+        pix_image = pix_image + offset['images']
+        num_images = current['tags'].shape[0]
+        everything = current
+        bank = self.memory_bank.get(dev) \
+            if self.memory_bank is not None else None
+        if bank is not None:
+            bank = {k: v.to(current[k].dtype) for k, v in bank.items()}
+            everything = concat_entries([current, bank], spec)
+        protos = everything['prototypes']
+        seg_labels = everything['labels']
+
+        # per relation: embeddings, prototypes, pixel keys, segment keys,
+        # relation, own segments, candidates (SegSortPlusLoss's arguments)
+        terms = {}
         if 'image' in rel:
-            seg_ids = torch.arange(S, device=dev)
-            losses[rel['image'].loss_name] = rel['image'](
-                e_pix, segs.prototypes, own, seg_ids,
+            S = segs.prototypes.shape[0]
+            terms['image'] = (
+                e_pix, segs.prototypes, own, torch.arange(S, device=dev),
                 torch.eye(S, dtype=torch.bool, device=dev), None,
-                candidates=segs.image[:, None] == segs.image[None])
+                segs.image[:, None] == segs.image[None])
         if 'annotation' in rel:
-            losses[rel['annotation'].loss_name] = rel['annotation'](
-                e_pix, protos, pix_label, seg_labels, None, own)
+            terms['annotation'] = (e_pix, protos, pix_label, seg_labels, None,
+                                   own_all, None)
         if 'cooccurrence' in rel:
-            context = all_tags.clone()  # this batch's images come first
+            context = everything['tags'].clone()
             context[:, list(self.cooccurrence_ignore)] = 0
-            overlap = (context[:B] @ context.t()) > 0
-            overlap[:, :B] |= torch.eye(B, dtype=torch.bool, device=dev)
-            losses[rel['cooccurrence'].loss_name] = rel['cooccurrence'](
-                e_pix, protos, pix_image, seg_image, overlap, own)
+            overlap = (context[:num_images] @ context.t()) > 0
+            overlap[:, :num_images] |= torch.eye(
+                num_images, dtype=torch.bool, device=dev)
+            terms['cooccurrence'] = (e_pix, protos, pix_image,
+                                     everything['image'], overlap, own_all,
+                                     None)
         if 'affinity' in rel:
             expanded = nearest_labelled(protos.detach(), seg_labels)
             pix_expanded = torch.where(annotated >= 0, annotated,
-                                       expanded[own])
-            losses[rel['affinity'].loss_name] = rel['affinity'](
-                e_pix, protos, pix_expanded, expanded, None, own)
-        self.pending_entry = dict(
-            prototypes=segs.prototypes.detach(), labels=segs.label,
-            image=segs.image, tags=tags)
+                                       expanded[own_all])
+            terms['affinity'] = (e_pix, protos, pix_expanded, expanded, None,
+                                 own_all, None)
+
+        scales = {}
+        if shared and terms:
+            # world * (this process's pixels) / (all processes' pixels): the
+            # mean over all pixels once DDP averages the gradients
+            counts = torch.tensor(
+                [e_pix.shape[0] if name == 'image' else
+                 self._num_with_positive(*args[2:6])
+                 for name, args in terms.items()],
+                dtype=torch.float64, device=dev)
+            totals = counts.clone()
+            all_reduce(totals)
+            world = get_world_size()
+            scales = {name: float(world * c / max(t, 1.0))
+                      for name, c, t in zip(terms, counts.tolist(),
+                                            totals.tolist())}
+        losses = {}
+        for name, args in terms.items():
+            loss = rel[name](*args)
+            if name in scales:
+                loss = loss * scales[name]
+            losses[rel[name].loss_name] = loss
         return losses
