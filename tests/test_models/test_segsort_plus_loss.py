@@ -171,3 +171,27 @@ def test_pixels_without_positives_are_dropped_before_the_chunks(path):
     assert abs(float(got) - float(want)) < 1e-12
     assert abs(float(got) - naive(e, mu, pk, sk, torch.eye(
         3, dtype=torch.bool), own, 3.0)) < 1e-12
+
+
+def test_num_with_positive_counts_pixels_with_a_positive_segment():
+    from mmwsss.models.losses import num_with_positive
+    g = torch.Generator().manual_seed(3)
+    P, S, K = 40, 12, 4
+    pixel_keys = torch.randint(-1, K, (P, ), generator=g)
+    segment_keys = torch.randint(-1, K, (S, ), generator=g)
+    relation = torch.rand(K, K, generator=g) > 0.6
+    candidates = torch.rand(K, K, generator=g) > 0.3
+    own = torch.randint(0, S, (P, ), generator=g)
+    # naive: a pixel counts when some other segment with a key is related
+    # (and a candidate)
+    expected = 0
+    for p in range(P):
+        if pixel_keys[p] < 0:
+            continue
+        expected += any(
+            s != own[p] and segment_keys[s] >= 0
+            and relation[pixel_keys[p], segment_keys[s]]
+            and candidates[pixel_keys[p], segment_keys[s]] for s in range(S))
+    assert num_with_positive(pixel_keys, segment_keys, relation, own,
+                             candidates) == expected
+    assert 0 < expected < P

@@ -10,6 +10,7 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.utils import SampleList
 
 from mmwsss.registry import MODELS
+from ..losses.segsort_plus_loss import num_with_positive
 from ..utils.memory_bank import (BankField, MemoryBankMixin,
                                  all_gather_entry, concat_entries)
 from ..utils.segments import (class_embedding_sums, downsample_labels,
@@ -349,26 +350,6 @@ class SPMLHead(BaseDecodeHead, MemoryBankMixin):
                              self.split_by_labels)
         return segs, labels, self._image_tags(samples, emb.device)
 
-    @staticmethod
-    def _num_with_positive(pixel_keys, segment_keys, relation, own_segments
-                           ) -> int:
-        """Pixels that have a positive segment, the pixels over which
-        :func:`segsort_plus_loss` averages (same arguments)."""
-        if pixel_keys.numel() == 0 or segment_keys.numel() == 0:
-            return 0
-        if relation is None:
-            size = int(max(pixel_keys.max(), segment_keys.max(), 0)) + 1
-            relation = torch.eye(size, dtype=torch.bool,
-                                 device=pixel_keys.device)
-        per_key = torch.bincount(segment_keys[segment_keys >= 0],
-                                 minlength=relation.shape[1])
-        pix = pixel_keys.clamp(min=0)
-        n_pos = (relation.long() @ per_key)[pix]
-        own_key = segment_keys[own_segments]
-        n_pos -= ((own_key >= 0) &
-                  relation[pix, own_key.clamp(min=0)]).long()
-        return int(((pixel_keys >= 0) & (n_pos > 0)).sum())
-
     def relation_loss(self, emb: torch.Tensor, samples: SampleList) -> dict:
         """The SegSort+ loss of each relation (eq. 3-4).
 
@@ -450,7 +431,7 @@ class SPMLHead(BaseDecodeHead, MemoryBankMixin):
             # mean over all pixels once DDP averages the gradients
             counts = torch.tensor(
                 [e_pix.shape[0] if name == 'image' else
-                 self._num_with_positive(*args[2:6])
+                 num_with_positive(*args[2:6])
                  for name, args in terms.items()],
                 dtype=torch.float64, device=dev)
             totals = counts.clone()

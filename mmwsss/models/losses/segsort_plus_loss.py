@@ -168,6 +168,40 @@ class _SegSortPlus(Function):
         return (grad_emb * grad, grad_protos * grad) + (None, ) * 6
 
 
+def _with_positive(pixel_keys, segment_keys, pos_rel, own_segments):
+    """(P,) bool: pixels with a key and at least one positive segment other
+    than their own, from per-key segment counts (no pixel x segment work)."""
+    per_key = torch.bincount(segment_keys[segment_keys >= 0],
+                             minlength=pos_rel.shape[1])
+    n_pos = (pos_rel.long() @ per_key)[pixel_keys.clamp(min=0)]
+    if own_segments is not None:
+        own_key = segment_keys[own_segments.long()]
+        n_pos = n_pos - ((own_key >= 0) & pos_rel[
+            pixel_keys.clamp(min=0), own_key.clamp(min=0)]).long()
+    return (pixel_keys >= 0) & (n_pos > 0)
+
+
+def num_with_positive(pixel_keys: torch.Tensor,
+                      segment_keys: torch.Tensor,
+                      relation: Optional[torch.Tensor] = None,
+                      own_segments: Optional[torch.Tensor] = None,
+                      candidates: Optional[torch.Tensor] = None) -> int:
+    """The number of pixels :func:`segsort_plus_loss` averages over (those
+    with a positive segment), for the same arguments."""
+    pixel_keys, segment_keys = pixel_keys.long(), segment_keys.long()
+    if pixel_keys.numel() == 0 or segment_keys.numel() == 0:
+        return 0
+    if relation is None:
+        size = int(max(pixel_keys.max(), segment_keys.max(), 0)) + 1
+        relation = torch.eye(size, dtype=torch.bool,
+                             device=pixel_keys.device)
+    pos_rel = relation.bool()
+    if candidates is not None:
+        pos_rel = pos_rel & candidates.bool()
+    return int(_with_positive(pixel_keys, segment_keys, pos_rel,
+                              own_segments).sum())
+
+
 def segsort_plus_loss(embeddings: torch.Tensor,
                       prototypes: torch.Tensor,
                       pixel_keys: torch.Tensor,
@@ -216,22 +250,14 @@ def segsort_plus_loss(embeddings: torch.Tensor,
         raise ValueError(f'keys up to {int(pixel_keys.max())} (pixels) and '
                          f'{int(segment_keys.max())} (segments) exceed the '
                          f'relation matrix {Kp} x {Ks}')
-    # number of positives of every pixel, before any pixel x segment work
     pos_rel = relation if cand_rel is None else relation & cand_rel
-    per_key = torch.bincount(segment_keys[segment_keys >= 0], minlength=Ks)
-    n_pos = (pos_rel.long() @ per_key)[pixel_keys.clamp(min=0)]
-    if own_segments is not None:
-        own_segments = own_segments.long()
-        own_key = segment_keys[own_segments]
-        n_pos = n_pos - ((own_key >= 0) & pos_rel[
-            pixel_keys.clamp(min=0), own_key.clamp(min=0)]).long()
-    keep = (pixel_keys >= 0) & (n_pos > 0)
+    keep = _with_positive(pixel_keys, segment_keys, pos_rel, own_segments)
     count = int(keep.sum())
     if count == 0:
         return (embeddings.sum() + prototypes.sum()) * 0
     plan = _Plan(prototypes.detach(), segment_keys, pos_rel, cand_rel)
     own_col = None if own_segments is None else \
-        plan.column[own_segments[keep]]
+        plan.column[own_segments.long()[keep]]
     return _SegSortPlus.apply(embeddings[keep], prototypes, pixel_keys[keep],
                               own_col, plan, float(kappa), int(chunk_size),
                               count)
