@@ -1,6 +1,7 @@
 """Compiled ops against the straightforward formulations, side by side.
 
     .venv/bin/python benchmarks/bench_ops.py --device cpu  [--out FILE.json]
+        [--cases rw_iterated rw_rows ...]
     python benchmarks/bench_ops.py --device cuda           (on a GPU machine)
 
 - PAMR (batch 16, 21 classes, 81 x 81, dilations 1..24, 10 iterations): the
@@ -10,9 +11,13 @@
   64 steps): iterated ``seeds @ T`` (the compiled CPU kernel, cuBLAS on the
   GPU) against SPML's T^64 by six squarings of the dense 4096 x 4096
   matrix, with the largest difference of the outputs.
+- The same random walk with ``max_elements`` below one image's N x N
+  (``--rw-max-elements``, default 2**22: blocks of 1024 rows of the affinity
+  matrix, recomputed at every step) against the same squaring.
 
 Peak memory: on the CPU each case runs in a fresh subprocess and reports the
-growth of its peak resident set size; on the GPU ``max_memory_allocated``.
+growth of its peak resident set size over a first run on an 8 x 8 crop (which
+loads the extension and the libraries); on the GPU ``max_memory_allocated``.
 """
 import argparse
 import json
@@ -32,6 +37,7 @@ CASES = {
     'pamr_unfold': ('pamr', 'unfold'),
     'rw_iterated': ('rw', 'compiled'),
     'rw_squaring': ('rw', 'unfold'),
+    'rw_rows': ('rw', 'rows'),
 }
 
 
@@ -57,20 +63,26 @@ def make_inputs(kind, device, batch):
     return emb.to(device), seeds.to(device)
 
 
-def run_case(name, device, repeat, batch):
+def run_case(name, device, repeat, batch, max_elements=2**22):
     from mmwsss.ops import pamr, pamr_reference, random_walk
     from mmwsss.ops import random_walk_reference
     kind, impl = CASES[name]
     inputs = make_inputs(kind, device, batch)
-    fn = {
-        ('pamr', 'compiled'): lambda: pamr(*inputs),
-        ('pamr', 'unfold'): lambda: pamr_reference(*inputs),
-        ('rw', 'compiled'): lambda: random_walk(*inputs, num_steps=64),
-        ('rw', 'unfold'): lambda: random_walk_reference(*inputs,
-                                                        num_steps=64),
+    op = {
+        ('pamr', 'compiled'): pamr,
+        ('pamr', 'unfold'): pamr_reference,
+        ('rw', 'compiled'): lambda *x: random_walk(*x, num_steps=64),
+        ('rw', 'unfold'): lambda *x: random_walk_reference(*x, num_steps=64),
+        ('rw', 'rows'): lambda *x: random_walk(
+            *x, num_steps=64, max_elements=max_elements),
     }[(kind, impl)]
     sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
     with torch.no_grad():
+        # load the extension and the libraries on an 8 x 8 crop first: the
+        # peak then counts the op's own buffers
+        op(*[t[:1, :, :8, :8] for t in inputs])
+        sync()
+        fn = lambda: op(*inputs)  # noqa: E731
         if device == 'cuda':
             torch.cuda.reset_peak_memory_stats()
             base = torch.cuda.memory_allocated()
@@ -95,7 +107,8 @@ def run_case(name, device, repeat, batch):
 
 
 def worker(args):
-    res = run_case(args.worker, args.device, args.repeat, args.batch)
+    res = run_case(args.worker, args.device, args.repeat, args.batch,
+                   args.rw_max_elements)
     torch.save(res, args.result)
 
 
@@ -105,6 +118,12 @@ def main():
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--rw-batch', type=int, default=1,
                         help='images in the random-walk case')
+    parser.add_argument('--rw-max-elements', type=int, default=2**22,
+                        help='max_elements of the row-block random-walk case')
+    parser.add_argument('--cases', nargs='+', choices=list(CASES),
+                        default=list(CASES),
+                        help='cases to run (default: all); a comparison row '
+                        'needs both of its cases')
     parser.add_argument('--out', help='write the results as JSON')
     parser.add_argument('--worker', help=argparse.SUPPRESS)
     parser.add_argument('--result', help=argparse.SUPPRESS)
@@ -116,23 +135,28 @@ def main():
     from mmwsss.ops import load_ext
     assert load_ext() is not None, 'build mmwsss._ext first'
     results = {}
-    for name, (kind, _) in CASES.items():
+    for name in args.cases:
         repeat = args.repeat if name != 'rw_squaring' or args.device == 'cuda' \
             else 1
         with tempfile.NamedTemporaryFile(suffix='.pt') as f:
             cmd = [sys.executable, __file__, '--device', args.device,
                    '--worker', name, '--result', f.name, '--repeat',
-                   str(repeat), '--batch', str(args.rw_batch)]
+                   str(repeat), '--batch', str(args.rw_batch),
+                   '--rw-max-elements', str(args.rw_max_elements)]
             subprocess.run(cmd, check=True)
             results[name] = torch.load(f.name)
         print(f'{name:14s} {results[name]["time_s"]:8.3f} s  peak '
               f'{results[name]["peak_bytes"] / 2**20:8.1f} MiB', flush=True)
     rows = []
-    for kind, label in (('pamr', 'PAMR 16x21x81x81, 10 it'),
-                        ('rw', f'random walk {args.rw_batch}x64x64, 21 cl, '
-                         '64 steps')):
-        fast = results['pamr_compiled' if kind == 'pamr' else 'rw_iterated']
-        slow = results['pamr_unfold' if kind == 'pamr' else 'rw_squaring']
+    rw = f'random walk {args.rw_batch}x64x64, 21 cl, 64 steps'
+    for fast, slow, label in (
+            ('pamr_compiled', 'pamr_unfold', 'PAMR 16x21x81x81, 10 it'),
+            ('rw_iterated', 'rw_squaring', rw),
+            ('rw_rows', 'rw_squaring',
+             f'{rw}, max_elements={args.rw_max_elements} (row blocks)')):
+        if fast not in results or slow not in results:
+            continue
+        fast, slow = results[fast], results[slow]
         diff = (fast['out'] - slow['out']).abs().max().item()
         rows.append(dict(
             case=label, fast_s=fast['time_s'], slow_s=slow['time_s'],

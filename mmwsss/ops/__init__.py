@@ -11,8 +11,9 @@ from .random_walk import (random_walk, random_walk_color,
                           random_walk_reference)
 
 __all__ = [
-    'PACRefiner', 'PAMR', 'grid_offsets', 'pac_refiner_layer', 'load_ext', 'local_dot', 'local_dot_reference',
-    'local_weighted_sum', 'local_weighted_sum_reference', 'neighbour_offsets',
-    'pac', 'pamr', 'pamr_affinity', 'pamr_reference', 'random_walk',
-    'random_walk_color', 'random_walk_reference'
+    'PACRefiner', 'PAMR', 'grid_offsets', 'pac_refiner_layer', 'load_ext',
+    'local_dot', 'local_dot_reference', 'local_weighted_sum',
+    'local_weighted_sum_reference', 'neighbour_offsets', 'pac', 'pamr',
+    'pamr_affinity', 'pamr_reference', 'random_walk', 'random_walk_color',
+    'random_walk_reference'
 ]

@@ -1,4 +1,5 @@
 """Loads the compiled extension ``mmwsss._ext``, or reports the fallback once."""
+import logging
 import os
 
 from mmengine.logging import print_log
@@ -31,8 +32,24 @@ def load_ext():
 
 
 def ext_supports(tensor) -> bool:
-    """Whether the compiled kernels can run on ``tensor``'s device."""
+    """Whether the compiled kernels can run on ``tensor``'s device (the CPU,
+    or CUDA when the extension was built with it).
+
+    A CUDA tensor with an extension built without CUDA is reported once.
+    """
     ext = load_ext()
     if ext is None:
         return False
-    return not tensor.is_cuda or ext.with_cuda()
+    if tensor.device.type == 'cpu':
+        return True
+    if tensor.is_cuda:
+        if ext.with_cuda():
+            return True
+        if not _STATE.get('reported_no_cuda'):
+            _STATE['reported_no_cuda'] = True
+            print_log(
+                'mmwsss._ext was built without CUDA: mmwsss.ops use the '
+                'pure-PyTorch reference implementations on the GPU. Rebuild '
+                'it with a CUDA toolkit (or FORCE_CUDA=1)', logger='current',
+                level=logging.WARNING)
+    return False

@@ -23,6 +23,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .checks import (check_dims, check_images, check_int, check_ints,
+                     check_positive, check_same_device, no_autocast,
+                     to_float32)
 from .local_weighted_sum import (conv_output_size, gather_taps, grid_offsets,
                                  local_weighted_sum)
 
@@ -36,17 +39,55 @@ def pac_refiner_layer(scores: torch.Tensor, image: torch.Tensor,
                       eps: float = 1e-6):
     """One refiner layer.
 
+    float16 / bfloat16 inputs are computed in float32 (one warning) and the
+    results cast back; autocast is disabled inside.
+
     Args:
         scores (Tensor): (B, C, H, W) class scores (e.g. softmax output).
-        image (Tensor): (B, 3, H, W) guide in [0, 1], same size.
+        image (Tensor): (B, K, H, W) guide in [0, 1] (K = 3 for RGB), same
+            batch size, size and device.
+        kernel_size (int): Window size k >= 1.
+        dilation (int): Window dilation >= 1. Defaults to 1.
+        stride (int): Output stride >= 1. Defaults to 1.
+        eps (float): > 0, added to the window's standard deviation and to the
+            class sum. Defaults to 1e-6.
 
     Returns:
-        tuple: refined scores (B, C, Ho, Wo) and the guide sampled at the
-        output positions (B, 3, Ho, Wo).
+        tuple: refined scores (B, C, Ho, Wo) in the dtype of ``scores`` and
+        the guide sampled at the output positions (B, K, Ho, Wo) in the dtype
+        of ``image``.
     """
+    _check_pair(scores, image)
+    check_int('kernel_size', kernel_size)
+    check_int('dilation', dilation)
+    check_int('stride', stride)
+    check_positive('eps', eps)
     pad = dilation * (kernel_size - 1) // 2
     size = conv_output_size(scores.shape[2:], kernel_size, dilation, stride,
                             pad)
+    if min(size) < 1:
+        raise ValueError(
+            f'scores {tuple(scores.shape)} are smaller than the dilated '
+            f'window (kernel_size={kernel_size}, dilation={dilation}): the '
+            f'output would be {size}')
+    dtypes = scores.dtype, image.dtype
+    with no_autocast(scores.device):
+        scores, image = to_float32('pac_refiner_layer', scores, image)
+        out, centre = _layer(scores, image, kernel_size, dilation, stride,
+                             size, eps)
+    return out.to(dtypes[0]), centre.to(dtypes[1])
+
+
+def _check_pair(scores, image):
+    check_images(scores=scores, image=image)
+    check_same_device(scores=scores, image=image)
+    check_dims('image', image, (0, 2, 3),
+               (scores.shape[0], ) + tuple(scores.shape[2:]),
+               '(the batch size and (H, W) of scores)')
+
+
+def _layer(scores, image, kernel_size, dilation, stride, size, eps):
+    pad = dilation * (kernel_size - 1) // 2
     offsets = grid_offsets(kernel_size, dilation, pad)
     # colour term: the 3-channel guide is small enough to unfold
     taps = gather_taps(image, offsets, size, stride, 'replicate')  # B,3,T,h,w
@@ -65,10 +106,10 @@ class PACRefiner(nn.Module):
     """PMP's PAC refinement network (no learned weights).
 
     Args:
-        kernel_sizes (Sequence[int]): Per layer. Defaults to PMP's (the paper
-            lists 11 sizes for 12 layers; the last one is repeated).
-        dilations (Sequence[int]): Per layer.
-        strides (Sequence[int]): Per layer.
+        kernel_sizes (Sequence[int]): Per layer, >= 1. Defaults to PMP's (the
+            paper lists 11 sizes for 12 layers; the last one is repeated).
+        dilations (Sequence[int]): Per layer, >= 1.
+        strides (Sequence[int]): Per layer, >= 1.
         upsample (bool): Resize the result back to the input size
             (bilinear). Defaults to True.
     """
@@ -79,26 +120,43 @@ class PACRefiner(nn.Module):
                  strides: Sequence[int] = PMP_STRIDES,
                  upsample: bool = True):
         super().__init__()
+        kernel_sizes = check_ints('kernel_sizes', kernel_sizes)
+        dilations = check_ints('dilations', dilations)
+        strides = check_ints('strides', strides)
         if not len(kernel_sizes) == len(dilations) == len(strides):
-            raise ValueError('kernel_sizes, dilations and strides must have '
-                             'one entry per layer')
+            raise ValueError(
+                f'kernel_sizes, dilations and strides must have one entry '
+                f'per layer, got {len(kernel_sizes)}, {len(dilations)} and '
+                f'{len(strides)} entries')
         self.layers = list(zip(kernel_sizes, dilations, strides))
         self.upsample = upsample
 
     def forward(self, scores: torch.Tensor, image: torch.Tensor):
         """Args:
             scores (Tensor): (B, C, H, W) class probabilities.
-            image (Tensor): (B, 3, H', W') image in [0, 1]; resized to the
-                scores when the sizes differ.
+            image (Tensor): (B, 3, H', W') image in [0, 1], on the device of
+                ``scores``; resized to the scores when the sizes differ.
+
+        Returns:
+            Tensor: (B, C, H, W) refined probabilities ((B, C, Ho, Wo) of the
+            last layer without ``upsample``), the dtype of ``scores``.
+            float16 / bfloat16 scores are computed in float32 (one warning).
         """
-        size = scores.shape[2:]
-        if image.shape[2:] != size:
-            image = F.interpolate(image, size=size, mode='bilinear',
+        check_images(scores=scores, image=image)
+        check_same_device(scores=scores, image=image)
+        check_dims('image', image, (0, ), (scores.shape[0], ),
+                   '(the batch size of scores)')
+        dtype = scores.dtype
+        with no_autocast(scores.device):
+            scores, image = to_float32('PACRefiner', scores, image)
+            size = scores.shape[2:]
+            if image.shape[2:] != size:
+                image = F.interpolate(image, size=size, mode='bilinear',
+                                      align_corners=False)
+            x, guide = scores, image.to(scores.dtype)
+            for k, d, s in self.layers:
+                x, guide = pac_refiner_layer(x, guide, k, d, s)
+            if self.upsample and x.shape[2:] != size:
+                x = F.interpolate(x, size=size, mode='bilinear',
                                   align_corners=False)
-        x, guide = scores, image.to(scores.dtype)
-        for k, d, s in self.layers:
-            x, guide = pac_refiner_layer(x, guide, k, d, s)
-        if self.upsample and x.shape[2:] != size:
-            x = F.interpolate(x, size=size, mode='bilinear',
-                              align_corners=False)
-        return x
+        return x.to(dtype)

@@ -1,38 +1,59 @@
 """Compiled ops against their references (forward, gradients), on every
-available device."""
+available device.
+
+The parity tests take the ``compiled`` fixture (``conftest.py``): they fail
+when ``mmwsss._ext`` did not build, and check that its kernels ran. With
+``MMWSSS_OPS=reference`` they are skipped and the tests against naive loops
+and hand-worked examples run on the references alone.
+"""
 import os
 import shutil
 import subprocess
 import sys
+import types
 
 import pytest
 import torch
 
-from mmwsss.ops import (grid_offsets, load_ext, local_dot, local_dot_reference,
-                        local_weighted_sum, local_weighted_sum_reference,
-                        neighbour_offsets, pac, pamr, pamr_affinity,
-                        pamr_reference, random_walk, random_walk_color,
-                        random_walk_reference)
+from mmwsss.ops import (grid_offsets, local_dot, local_dot_reference,
+                        local_weighted_sum, local_weighted_sum_reference, pac,
+                        pamr, pamr_affinity, pamr_reference, random_walk,
+                        random_walk_color, random_walk_reference)
 
 DEVICES = ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 
 
-def test_extension_is_built():
-    if os.environ.get('MMWSSS_OPS') == 'reference':
-        pytest.skip('reference forced')
-    ext = load_ext()
-    assert ext is not None, 'mmwsss._ext missing: the compiled path is untested'
+def test_extension_is_built(compiled):
     if torch.cuda.is_available():
-        assert ext.with_cuda()
+        assert compiled.with_cuda(), 'mmwsss._ext was built without CUDA'
+
+
+def test_parity_tests_fail_without_extension():
+    """With ``mmwsss._ext`` unimportable a parity test fails (it does not
+    compare the reference with itself)."""
+    test = (f'{os.path.abspath(__file__)}::'
+            'test_local_weighted_sum_matches_reference[size0-zeros-1-cpu]')
+    code = ('import sys; sys.modules["mmwsss._ext"] = None\n'
+            'import pytest\n'
+            'sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", '
+            f'{test!r}]))')
+    env = {k: v for k, v in os.environ.items() if k != 'MMWSSS_OPS'}
+    proc = subprocess.run([sys.executable, '-c', code], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    text = proc.stdout + proc.stderr
+    # the fixture fails: pytest reports an error at set-up, exit status 1
+    assert proc.returncode == 1, text
+    assert 'mmwsss._ext did not build' in text and 'passed' not in text, text
 
 
 @pytest.mark.parametrize('device', DEVICES)
 @pytest.mark.parametrize('stride', [1, 2, 3])
 @pytest.mark.parametrize('pad_mode', ['zeros', 'replicate'])
 @pytest.mark.parametrize('size', [(7, 11), (1, 5), (13, 4)])
-def test_local_weighted_sum_matches_reference(device, stride, pad_mode, size):
+def test_local_weighted_sum_matches_reference(device, stride, pad_mode, size,
+                                             compiled):
     g = torch.Generator().manual_seed(hash((stride, pad_mode, size)) % 1000)
     H, W = size
     x = torch.randn(3, 4, H, W, generator=g).to(device)
@@ -48,12 +69,14 @@ def test_local_weighted_sum_matches_reference(device, stride, pad_mode, size):
                                local_dot_reference(a, x, offsets, stride,
                                                    pad_mode),
                                atol=1e-5, rtol=1e-5)
+    assert compiled.calls['local_weighted_sum_forward'] == 1
+    assert compiled.calls['local_dot'] == 1
 
 
 @pytest.mark.parametrize('device', DEVICES)
 @pytest.mark.parametrize('stride,pad_mode', [(1, 'zeros'), (2, 'replicate'),
                                              (2, 'zeros')])
-def test_gradcheck(device, stride, pad_mode):
+def test_gradcheck(device, stride, pad_mode, compiled):
     g = torch.Generator().manual_seed(0)
     offsets = grid_offsets(3, 2, 2)
     x = torch.randn(2, 2, 6, 7, generator=g, dtype=torch.double).to(device)
@@ -67,6 +90,8 @@ def test_gradcheck(device, stride, pad_mode):
         (x, w))
     assert torch.autograd.gradcheck(
         lambda a, x: local_dot(a, x, offsets, stride, pad_mode), (a, x))
+    assert compiled.calls['local_weighted_sum_backward_input'] > 0
+    assert compiled.calls['local_dot'] > 0
 
 
 def naive_pac(x, kernel, k, d, s, p):
@@ -87,7 +112,7 @@ def naive_pac(x, kernel, k, d, s, p):
 
 @pytest.mark.parametrize('device', DEVICES)
 @pytest.mark.parametrize('k,d,s,p', [(3, 1, 1, None), (5, 2, 2, None),
-                                     (3, 4, 1, 0), (7, 1, 2, 3)])
+                                     (3, 3, 1, 0), (7, 1, 2, 3)])
 def test_pac_against_naive_loops(device, k, d, s, p):
     g = torch.Generator().manual_seed(k * 10 + d)
     x = torch.randn(2, 3, 9, 8, generator=g)
@@ -106,13 +131,14 @@ def test_pac_kernel_shape_error():
 
 
 @pytest.mark.parametrize('device', DEVICES)
-def test_pamr_matches_unfold_reference(device):
+def test_pamr_matches_unfold_reference(device, compiled):
     g = torch.Generator().manual_seed(1)
     img = torch.rand(2, 3, 21, 26, generator=g).to(device)
     masks = torch.rand(2, 5, 21, 26, generator=g).to(device)
     out = pamr(img, masks, num_iters=4)
     ref = pamr_reference(img, masks, num_iters=4)
     torch.testing.assert_close(out, ref, atol=1e-5, rtol=1e-4)
+    assert compiled.calls['local_weighted_sum_forward'] == 4
     aff = pamr_affinity(img)
     assert aff.shape == (2, 48, 21, 26)
     torch.testing.assert_close(aff.sum(1), torch.ones(2, 21, 26,
@@ -135,7 +161,7 @@ def test_pamr_follows_image_edges():
 
 @pytest.mark.parametrize('device', DEVICES)
 @pytest.mark.parametrize('num_steps', [64, 6])
-def test_random_walk_matches_dense_powers(device, num_steps):
+def test_random_walk_matches_dense_powers(device, num_steps, compiled):
     g = torch.Generator().manual_seed(num_steps)
     e = torch.randn(3, 8, 6, 7, generator=g, dtype=torch.double).to(device)
     s = torch.rand(3, 4, 6, 7, generator=g, dtype=torch.double).to(device)
@@ -147,16 +173,16 @@ def test_random_walk_matches_dense_powers(device, num_steps):
     # a window covering the whole grid is the dense walk
     local = random_walk(e, s, 2, 1, num_steps, mode='local', radius=7)
     torch.testing.assert_close(local, ref)
+    assert compiled.calls['local_weighted_sum_forward'] == num_steps
 
 
 @pytest.mark.parametrize('num_classes', [1, 5, 8, 16, 21, 24, 30, 50])
 @pytest.mark.parametrize('num_steps', [0, 1, 3])
-def test_dense_walk_kernel_matches_products(num_classes, num_steps):
+def test_dense_walk_kernel_matches_products(num_classes, num_steps,
+                                            compiled):
     """The CPU kernel (row tails: N = 39, column tails: C not a multiple of
     8 or 24) against diag(1/deg) A Y in double precision."""
-    ext = load_ext()
-    if ext is None:
-        pytest.skip('mmwsss._ext not built')
+    ext = compiled
     g = torch.Generator().manual_seed(num_classes)
     e = torch.nn.functional.normalize(torch.randn(2, 6, 39, generator=g), dim=1)
     aff = torch.exp(4 * (e.transpose(1, 2) @ e - 1))
@@ -169,10 +195,8 @@ def test_dense_walk_kernel_matches_products(num_classes, num_steps):
     torch.testing.assert_close(out.double(), expected, rtol=1e-5, atol=1e-6)
 
 
-def test_dense_walk_kernel_rejects_bad_input():
-    ext = load_ext()
-    if ext is None:
-        pytest.skip('mmwsss._ext not built')
+def test_dense_walk_kernel_rejects_bad_input(compiled):
+    ext = compiled
     aff = torch.ones(1, 4, 4)
     with pytest.raises(RuntimeError, match='float32'):
         ext.dense_walk(aff.double(), torch.ones(1, 4), torch.ones(1, 4, 2), 1)
@@ -180,7 +204,7 @@ def test_dense_walk_kernel_rejects_bad_input():
         ext.dense_walk(aff, torch.ones(1, 5), torch.ones(1, 4, 2), 1)
 
 
-def test_random_walk_float32_matches_squaring():
+def test_random_walk_float32_matches_squaring(compiled):
     """Clustered embeddings (real mixing within clusters): the float32 walk
     (the compiled kernel on the CPU) equals T^64 by squaring in double."""
     g = torch.Generator().manual_seed(0)
@@ -196,6 +220,7 @@ def test_random_walk_float32_matches_squaring():
     # the walk really mixes: far from the seeds
     assert (ref - s.double()).abs().max() > 0.1
     torch.testing.assert_close(out.double(), ref, rtol=1e-4, atol=1e-5)
+    assert compiled.calls['dense_walk'] == 1
 
 
 def test_random_walk_hand_computed_two_pixels():
@@ -323,3 +348,22 @@ def test_pac_refiner_damps_isolated_activations():
     assert out.shape == scores.shape
     torch.testing.assert_close(out.sum(1), torch.ones(1, 32, 32))
     assert out[0, 1, 16, 16] < 0.5
+
+
+def test_cuda_tensor_without_cuda_kernels_is_reported_once(monkeypatch):
+    """An extension built without CUDA sends CUDA tensors to the references
+    with one warning, not silently."""
+    from mmwsss.ops import ext_loader
+    fake_ext = types.SimpleNamespace(with_cuda=lambda: False)
+    monkeypatch.setitem(ext_loader._STATE, 'ext', fake_ext)
+    monkeypatch.delitem(ext_loader._STATE, 'reported_no_cuda', raising=False)
+    cuda_tensor = types.SimpleNamespace(device=torch.device('cuda', 0),
+                                        is_cuda=True)
+    logged = []
+    monkeypatch.setattr(ext_loader, 'print_log',
+                        lambda msg, **kwargs: logged.append(msg))
+    assert not ext_loader.ext_supports(cuda_tensor)
+    assert not ext_loader.ext_supports(cuda_tensor)
+    assert ext_loader.ext_supports(torch.zeros(1))
+    assert not ext_loader.ext_supports(torch.zeros(1, device='meta'))
+    assert len(logged) == 1 and 'built without CUDA' in logged[0]

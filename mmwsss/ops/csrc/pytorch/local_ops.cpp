@@ -4,25 +4,37 @@
 namespace mmwsss {
 namespace {
 
-void check_inputs(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& offsets,
-                  const at::Tensor& out) {
-  TORCH_CHECK(input.dim() == 4 && weight.dim() == 4 && out.dim() == 4,
-              "local_weighted_sum: input, weight and out must be 4-D");
+// The Python API (mmwsss/ops/checks.py) checks every argument first; these
+// checks keep a direct call of the extension from reading out of bounds.
+void check_inputs(const char* op, const at::Tensor& input, const at::Tensor& weight,
+                  const at::Tensor& offsets, const at::Tensor& out, int64_t stride,
+                  int64_t pad_mode) {
+  TORCH_CHECK(input.dim() == 4 && weight.dim() == 4 && out.dim() == 4, op,
+              ": input, weight and out must be 4-D");
   TORCH_CHECK(offsets.dim() == 2 && offsets.size(1) == 2 &&
                   offsets.scalar_type() == at::kInt,
-              "local_weighted_sum: offsets must be an int32 (T, 2) tensor");
-  TORCH_CHECK(weight.size(1) == offsets.size(0),
-              "local_weighted_sum: weight has ", weight.size(1), " taps, offsets ",
-              offsets.size(0));
-  TORCH_CHECK(input.size(0) == weight.size(0) && out.size(0) == input.size(0),
-              "local_weighted_sum: batch sizes differ");
-  TORCH_CHECK(weight.size(2) == out.size(2) && weight.size(3) == out.size(3),
-              "local_weighted_sum: weight and output sizes differ");
-  TORCH_CHECK(input.is_contiguous() && weight.is_contiguous() && out.is_contiguous(),
-              "local_weighted_sum: tensors must be contiguous");
+              op, ": offsets must be an int32 (T, 2) tensor");
+  TORCH_CHECK(weight.size(1) == offsets.size(0), op, ": weight has ", weight.size(1),
+              " taps, offsets ", offsets.size(0));
+  TORCH_CHECK(input.size(0) == weight.size(0) && out.size(0) == input.size(0), op,
+              ": batch sizes differ");
+  TORCH_CHECK(weight.size(2) == out.size(2) && weight.size(3) == out.size(3), op,
+              ": weight and output sizes differ");
+  TORCH_CHECK(input.size(2) >= 1 && input.size(3) >= 1, op,
+              ": the input must have a non-empty (H, W)");
+  TORCH_CHECK(input.device() == weight.device() && out.device() == input.device(), op,
+              ": tensors must be on one device, got ", input.device(), ", ", weight.device(),
+              " and ", out.device());
+  TORCH_CHECK(offsets.device().is_cpu() || offsets.device() == input.device(), op,
+              ": offsets must be on the CPU or on ", input.device(), ", got ", offsets.device());
+  TORCH_CHECK(input.is_contiguous() && weight.is_contiguous() && out.is_contiguous(), op,
+              ": tensors must be contiguous");
   TORCH_CHECK(input.scalar_type() == weight.scalar_type() &&
                   out.scalar_type() == input.scalar_type(),
-              "local_weighted_sum: dtypes differ");
+              op, ": dtypes differ");
+  TORCH_CHECK(stride >= 1, op, ": stride must be >= 1, got ", stride);
+  TORCH_CHECK(pad_mode == 0 || pad_mode == 1, op,
+              ": pad_mode must be 0 (zeros) or 1 (replicate), got ", pad_mode);
 }
 
 bool on_cuda(const at::Tensor& t) { return t.device().is_cuda(); }
@@ -36,7 +48,7 @@ bool on_cuda(const at::Tensor& t) { return t.device().is_cuda(); }
 
 void forward(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& offsets,
              at::Tensor out, int64_t stride, int64_t pad_mode) {
-  check_inputs(input, weight, offsets, out);
+  check_inputs("local_weighted_sum", input, weight, offsets, out, stride, pad_mode);
   TORCH_CHECK(input.size(1) == out.size(1), "local_weighted_sum: channel counts differ");
   if (on_cuda(input)) {
 #ifdef WITH_CUDA
@@ -53,7 +65,10 @@ void forward(const at::Tensor& input, const at::Tensor& weight, const at::Tensor
 void backward_input(const at::Tensor& grad_out, const at::Tensor& weight,
                     const at::Tensor& offsets, at::Tensor grad_input, int64_t stride,
                     int64_t pad_mode) {
-  check_inputs(grad_input, weight, offsets, grad_out);
+  check_inputs("local_weighted_sum_backward_input", grad_input, weight, offsets, grad_out,
+               stride, pad_mode);
+  TORCH_CHECK(grad_input.size(1) == grad_out.size(1),
+              "local_weighted_sum_backward_input: channel counts differ");
   if (on_cuda(grad_out)) {
 #ifdef WITH_CUDA
     local_weighted_sum_backward_input_cuda(grad_out, weight, offsets.to(grad_out.device()),
@@ -69,7 +84,7 @@ void backward_input(const at::Tensor& grad_out, const at::Tensor& weight,
 
 void local_dot(const at::Tensor& a, const at::Tensor& b, const at::Tensor& offsets,
                at::Tensor res, int64_t stride, int64_t pad_mode) {
-  check_inputs(b, res, offsets, a);
+  check_inputs("local_dot", b, res, offsets, a, stride, pad_mode);
   TORCH_CHECK(a.size(1) == b.size(1), "local_dot: channel counts differ");
   if (on_cuda(a)) {
 #ifdef WITH_CUDA

@@ -6,7 +6,9 @@ namespace mmwsss {
 
 at::Tensor dense_walk(const at::Tensor& aff, const at::Tensor& inv_deg,
                       const at::Tensor& scores, int64_t num_steps) {
-  TORCH_CHECK(!aff.device().is_cuda(), "dense_walk: CPU tensors only");
+  TORCH_CHECK(aff.device().is_cpu() && inv_deg.device().is_cpu() && scores.device().is_cpu(),
+              "dense_walk: CPU tensors only, got aff on ", aff.device(), ", inv_deg on ",
+              inv_deg.device(), " and scores on ", scores.device());
   TORCH_CHECK(aff.dim() == 3 && aff.size(1) == aff.size(2),
               "dense_walk: aff must be (B, N, N)");
   TORCH_CHECK(inv_deg.dim() == 2 && scores.dim() == 3,
