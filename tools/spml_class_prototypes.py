@@ -1,13 +1,14 @@
 """SPML: exact class prototypes of a trained model over its training set.
 
     python tools/spml_class_prototypes.py CONFIG CHECKPOINT OUT_CHECKPOINT
-        [--split train|val] [--limit N] [--device cpu|cuda]
+        [--split train|val] [--limit N] [--batch-size 8] [--device cpu|cuda]
         [--cfg-options ...]
 
-Every training image is embedded once (no augmentation); the unit prototype
-of a class is the normalised sum of the embeddings of the pixels its weak
-labels (or the label-map pseudo-labels of a stage-2 config) mark, at the
-embedding size. They replace the head's moving average
+Every training image is embedded once (no augmentation, by
+:func:`mmwsss.apis.inference_dataset`); the unit prototype of a class is the
+normalised sum of the embeddings of the embedding cells whose labelled pixels
+(weak labels, or the label-map pseudo-labels of a stage-2 config) are mostly
+of that class. They replace the head's moving average
 (``decode_head.class_prototypes``) in a copy of the checkpoint; predict with
 them with ``model.decode_head.predict_with=prototypes``:
 
@@ -26,7 +27,8 @@ import torch.nn.functional as F
 from mmengine.config import DictAction
 from tqdm import tqdm
 
-from mmwsss.apis import init_spml_model
+from mmwsss.apis import inference_dataset, init_spml_model
+from mmwsss.datasets.transforms import loading_steps
 from mmwsss.models.utils import class_embedding_sums, downsample_labels
 from mmwsss.registry import DATASETS
 from mmwsss.utils import register_all_modules
@@ -39,6 +41,8 @@ def parse_args(argv=None):
     parser.add_argument('out_checkpoint')
     parser.add_argument('--split', default='train', choices=['train', 'val'])
     parser.add_argument('--limit', type=int, help='first N images only')
+    parser.add_argument('--batch-size', type=int, default=8,
+                        help='images per forward pass (images of one size)')
     parser.add_argument('--device', default='cuda'
                         if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
@@ -52,10 +56,8 @@ def main(argv=None):
                                  args.cfg_options)
     head = model.decode_head
     ds_cfg = cfg[f'{args.split}_dataloader'].dataset.copy()
-    ds_cfg.pipeline = [
-        dict(type='LoadImageFromFile'),
-        dict(type='LoadWeakAnnotations', with_dense_gt=False),
-        dict(type='PackWeakSegInputs'),
+    ds_cfg.pipeline = loading_steps(ds_cfg.pipeline, with_seg=False) + [
+        dict(type='PackWeakSegInputs')
     ]
     dataset = DATASETS.build(ds_cfg)
     count = len(dataset) if args.limit is None else min(args.limit,
@@ -63,23 +65,16 @@ def main(argv=None):
     C, D = head.class_prototypes.shape
     sums = torch.zeros(C, D, dtype=torch.float64)
     counts = torch.zeros(C, dtype=torch.float64)
-    with torch.no_grad():
-        for i in tqdm(range(count), desc='class prototypes'):
-            data = dataset[i]
-            batch = model.data_preprocessor(
-                dict(inputs=[data['inputs']],
-                     data_samples=[data['data_samples']]), False)
-            emb = head.embed(model.extract_feat(batch['inputs']))
-            gt = batch['data_samples'][0].gt_sem_seg.data.long()
-            H, W = batch['inputs'].shape[-2:]
-            # labels on the padded input, then at the embedding size
-            gt = F.pad(gt, (0, W - gt.shape[-1], 0, H - gt.shape[-2]),
-                       value=head.ignore_index)
-            labels = downsample_labels(gt, emb.shape[-2:], C,
-                                       head.ignore_index)
-            s, n = class_embedding_sums(emb, labels, C)
-            sums += s.double().cpu()
-            counts += n.double().cpu()
+    for res in tqdm(inference_dataset(model, dataset, ('embeddings', ),
+                                      args.batch_size, range(count)),
+                    total=count, desc='class prototypes'):
+        emb = res['embeddings'][None]
+        gt = res['data_sample'].gt_sem_seg.data.long().to(emb.device)
+        # majority of the labelled pixels under each embedding cell
+        labels = downsample_labels(gt, emb.shape[-2:], C, head.ignore_index)
+        s, n = class_embedding_sums(emb, labels, C)
+        sums += s.double().cpu()
+        counts += n.double().cpu()
     protos = F.normalize(sums, dim=1).float()
     classes = dataset.metainfo['classes']
     missing = [classes[c] for c in range(C) if counts[c] == 0]

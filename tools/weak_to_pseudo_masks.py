@@ -1,14 +1,15 @@
 """Weak labels -> dense pseudo-mask PNGs, scored against ground truth.
 
-    python tools/weak_to_pseudo_masks.py CONFIG OUT_DIR [--method rw|crf|rw+crf]
-        [--split train|val] [--limit N] [--cfg-options ...]
+    python tools/weak_to_pseudo_masks.py CONFIG OUT_DIR
+        [--method rw|crf|rw+crf] [--split train|val] [--limit N]
+        [--cfg-options ...]
 
 Reads the weak labels of the config's training set (points, scribbles or
 boxes, as configured), propagates them with the colour random walk of
 ``mmwsss.ops`` and/or DenseCRF, writes ``OUT_DIR/NAME.png`` and, where the
-dataset has dense masks, prints the mIoU of the pseudo-masks. The PNGs can be
-read back by a training config with ``weak_ann=dict(type='label_map',
-dir=OUT_DIR)``.
+dataset has dense masks, prints the mIoU of the pseudo-masks (mmseg's
+``IoUMetric``). The PNGs can be read back by a training config with
+``weak_ann=dict(type='label_map', dir=OUT_DIR)``.
 """
 import argparse
 import os
@@ -16,16 +17,19 @@ import os.path as osp
 
 import cv2
 import numpy as np
+import torch
 from mmengine.config import Config, DictAction
+from mmseg.evaluation import IoUMetric
 from tqdm import tqdm
 
 from mmwsss.apis import weak_to_pseudo_mask
-from mmwsss.structures import rasterize_weak_target
+from mmwsss.datasets.transforms import loading_steps
 from mmwsss.registry import DATASETS
+from mmwsss.structures import rasterize_weak_target
 from mmwsss.utils import register_all_modules
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
     parser.add_argument('out_dir')
@@ -36,11 +40,13 @@ def parse_args():
     parser.add_argument('--num-steps', type=int, default=100)
     parser.add_argument('--sigma', type=float, default=0.1)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    """Writes the pseudo-masks; returns their mIoU against the dense masks
+    (mmseg's ``IoUMetric``; None without dense masks)."""
+    args = parse_args(argv)
     register_all_modules()
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
@@ -52,14 +58,12 @@ def main():
     if args.split == 'val':
         val = cfg.val_dataloader.dataset
         ds_cfg.update(data_prefix=val.data_prefix, ann_file=val.ann_file)
-    ds_cfg.pipeline = [
-        dict(type='LoadImageFromFile'),
-        dict(type='LoadWeakAnnotations'),
-    ]
+    ds_cfg.pipeline = loading_steps(ds_cfg.pipeline)
     dataset = DATASETS.build(ds_cfg)
     num_classes = len(dataset.metainfo['classes'])
     os.makedirs(args.out_dir, exist_ok=True)
-    conf = np.zeros((num_classes, num_classes), np.int64)
+    metric = IoUMetric(iou_metrics=['mIoU'])
+    metric.dataset_meta = dict(classes=dataset.metainfo['classes'])
     n = len(dataset) if args.limit is None else min(args.limit, len(dataset))
     for i in tqdm(range(n), desc='pseudo-masks', unit='img'):
         r = dataset[i]
@@ -73,19 +77,19 @@ def main():
                                    sigma=args.sigma)
         name = osp.splitext(osp.basename(r['img_path']))[0]
         cv2.imwrite(osp.join(args.out_dir, name + '.png'), mask)
-        if 'gt_seg_map' in r:
-            gt = r['gt_seg_map']
-            valid = gt != 255
-            conf += np.bincount(
-                gt[valid].astype(np.int64) * num_classes + mask[valid],
-                minlength=num_classes**2).reshape(num_classes, num_classes)
+        if r.get('gt_seg_map') is not None:
+            metric.process(None, [
+                dict(pred_sem_seg=dict(data=torch.from_numpy(mask)),
+                     gt_sem_seg=dict(data=torch.from_numpy(
+                         np.asarray(r['gt_seg_map']))))
+            ])
     print(f'wrote {n} pseudo-masks to {args.out_dir}')
-    if conf.sum():
-        inter = np.diag(conf)
-        union = conf.sum(0) + conf.sum(1) - inter
-        iou = inter[union > 0] / union[union > 0]
-        print(f'pseudo-mask mIoU against the dense masks: '
-              f'{100 * iou.mean():.2f} ({args.method}, {n} images)')
+    if not metric.results:
+        return None
+    miou = float(metric.compute_metrics(metric.results)['mIoU'])
+    print(f'pseudo-mask mIoU against the dense masks: {miou:.2f} '
+          f'({args.method}, {len(metric.results)} images)')
+    return miou
 
 
 if __name__ == '__main__':

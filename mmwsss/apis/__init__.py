@@ -1,10 +1,11 @@
+from .inference import inference_dataset
 from .pseudo_masks import weak_to_pseudo_mask
-from .spml_inference import (collect_prototypes, embed_and_classify,
-                             init_spml_model, pseudo_labels,
-                             refine_with_random_walk, retrieve_labels)
+from .spml_inference import (collect_prototypes, init_spml_model,
+                             pseudo_labels, refine_with_random_walk,
+                             retrieve_labels)
 
 __all__ = [
-    'collect_prototypes', 'embed_and_classify', 'init_spml_model',
+    'collect_prototypes', 'inference_dataset', 'init_spml_model',
     'pseudo_labels', 'refine_with_random_walk', 'retrieve_labels',
     'weak_to_pseudo_mask'
 ]

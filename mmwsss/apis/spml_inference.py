@@ -14,8 +14,9 @@ and every stage below uses those scores). Here:
   the image's tags;
 - :func:`collect_prototypes`: the training prototypes for the retrieval.
 
-``tools/spml_pseudo_labels.py`` runs them over a dataset and writes PNGs that
-the stage-2 config reads; stage 2 trains the final classifier S2 on the frozen
+``tools/spml_pseudo_labels.py`` runs them over the embeddings and S1 logits
+of :func:`~mmwsss.apis.inference_dataset` and writes PNGs that the stage-2
+config reads; stage 2 trains the final classifier S2 on the frozen
 embeddings (``SPMLHead(train_embedding=False)``).
 """
 from typing import Optional, Tuple
@@ -53,17 +54,6 @@ def init_spml_model(config: str, checkpoint: str, device: str = 'cpu',
 
 
 @torch.no_grad()
-def embed_and_classify(model, inputs: torch.Tensor
-                       ) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Unit embeddings (B, D, h, w) and S1 logits (B, C, h, w) of an
-    ``EncoderDecoder`` whose decode head is an ``SPMLHead`` (from its
-    classifier or its class prototypes, per ``predict_with``)."""
-    head = model.decode_head
-    emb = head.embed(model.extract_feat(inputs))
-    return emb, head.classify(emb)
-
-
-@torch.no_grad()
 def refine_with_random_walk(embeddings: torch.Tensor,
                             scores: torch.Tensor,
                             num_steps: int = 64,
@@ -95,7 +85,8 @@ def refine_with_random_walk(embeddings: torch.Tensor,
                        num_steps=num_steps, mode=mode, radius=radius)
 
 
-def pseudo_labels(scores: torch.Tensor, size, image: Optional[np.ndarray] = None,
+def pseudo_labels(scores: torch.Tensor, size,
+                  image: Optional[np.ndarray] = None,
                   crf: Optional[dict] = None) -> np.ndarray:
     """Arg-max labels of one image's (C, h, w) scores resized to ``size``;
     with ``crf`` (``dense_crf`` arguments), DenseCRF on the normalised scores

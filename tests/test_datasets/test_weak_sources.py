@@ -401,3 +401,27 @@ def test_generator_emptiness_check_agrees_with_generation(tmp_path, kind):
             assert gen.is_empty(info) == generated_empty, (i, gen)
             empties += generated_empty
     assert 0 < empties < 120  # both outcomes occur
+
+
+def test_loading_steps_of_a_from_mask_pipeline(root):
+    from mmwsss.datasets.transforms import loading_steps
+    train = LOAD[:1] + [
+        dict(GENERATE), dict(type='WeakRandomFlip', prob=1.0),
+        dict(type='PackWeakSegInputs')
+    ]
+    steps = loading_steps(train)
+    assert [s['type'] for s in steps] == [
+        'LoadImageFromFile', 'LoadWeakAnnotations',
+        'GenerateWeakLabelsFromMask'
+    ]
+    assert steps[1]['with_seg'] is True and train[1] == GENERATE  # copies
+    r = toy(root, 'points', dict(type='from_mask'), pipeline=steps)[0]
+    cols, rows = np.floor(r['gt_points']).astype(int).T
+    np.testing.assert_array_equal(r['gt_seg_map'][rows, cols],
+                                  r['gt_points_labels'])
+    files = LOAD[:1] + [dict(type='LoadWeakAnnotations', with_seg=False),
+                        dict(type='WeakRandomFlip')]
+    assert loading_steps(files, with_seg=False) == [
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadWeakAnnotations', with_seg=False)
+    ]

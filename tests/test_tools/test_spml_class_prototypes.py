@@ -33,7 +33,7 @@ def test_tool_writes_exact_class_means(toy_root, tmp_path, capsys):
     torch.save(dict(state_dict=model.state_dict(), meta=dict()), ckpt)
     out = str(tmp_path / 'with_prototypes.pth')
     load_tool().main([CONFIG, ckpt, out, '--limit', '3', '--device', 'cpu',
-                      '--cfg-options',
+                      '--batch-size', '2', '--cfg-options',
                       f'train_dataloader.dataset.data_root={toy_root}'])
     assert 'class prototypes from 3 images' in capsys.readouterr().out
     got = torch.load(out, weights_only=False)['state_dict'][
@@ -44,7 +44,7 @@ def test_tool_writes_exact_class_means(toy_root, tmp_path, capsys):
     model = init_model(cfg, ckpt, device='cpu')
     ds_cfg = cfg.train_dataloader.dataset.copy()
     ds_cfg.pipeline = [dict(type='LoadImageFromFile'),
-                       dict(type='LoadWeakAnnotations', with_dense_gt=False),
+                       dict(type='LoadWeakAnnotations', with_seg=False),
                        dict(type='PackWeakSegInputs')]
     dataset = DATASETS.build(ds_cfg)
     C = model.decode_head.num_classes

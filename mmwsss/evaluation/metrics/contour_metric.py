@@ -6,15 +6,15 @@ image diagonal (by morphological dilation), giving boundary precision and
 recall. For semantic segmentation it is computed per image and class, on the
 one-vs-rest masks of every class present in the prediction or the ground
 truth, averaged over the images of each class and then over the classes.
-J is the mIoU over the dataset, and J&F their mean.
+J is mmseg's mIoU over the dataset (:class:`mmseg.evaluation.IoUMetric`), and
+J&F the mean of J and F.
 """
-from collections import OrderedDict
-from typing import Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import cv2
 import numpy as np
-from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
+from mmseg.evaluation import IoUMetric
 
 from mmwsss.registry import METRICS
 
@@ -53,7 +53,7 @@ def boundary_f_score(pred: np.ndarray, gt: np.ndarray,
         float: F in [0, 1].
     """
     h, w = gt.shape
-    radius = bound_th if bound_th >= 1 else int(
+    radius = int(bound_th) if bound_th >= 1 else int(
         np.ceil(bound_th * np.hypot(h, w)))
     pred_b = seg2bmap(pred)
     gt_b = seg2bmap(gt)
@@ -77,57 +77,94 @@ def boundary_f_score(pred: np.ndarray, gt: np.ndarray,
 
 
 @METRICS.register_module()
-class ContourMetric(BaseMetric):
-    """J (mIoU), F (boundary F-score) and J&F, in percent.
+class ContourMetric(IoUMetric):
+    """mmseg's :class:`~mmseg.evaluation.IoUMetric` plus the DAVIS boundary
+    F-score: ``F`` and ``J&F`` in percent, with ``J``, the mIoU, repeated
+    under its DAVIS name.
+
+    The results are IoUMetric's (``aAcc``, ``mIoU``, ``mAcc``, and ``mDice``
+    / ``mFscore`` ... as ``iou_metrics`` asks) and ``J``, ``F``, ``J&F``, so a
+    config needs this metric alone::
+
+        val_evaluator = dict(type='ContourMetric', iou_metrics=['mIoU'])
 
     Args:
-        ignore_index (int): Ground-truth value left out. Defaults to 255.
         bound_th (float): Boundary tolerance (see :func:`boundary_f_score`).
-        collect_device (str): As mmengine's ``BaseMetric``.
-        prefix (str, optional): As mmengine's ``BaseMetric``.
+            Defaults to 0.008.
+        ignore_index (int): Ground-truth value left out. Defaults to 255.
+        iou_metrics (list[str]): As IoUMetric's; must contain ``'mIoU'``
+            (J). Defaults to ``['mIoU']``.
+        **kwargs: IoUMetric's other arguments (``nan_to_num``, ``beta``,
+            ``collect_device``, ``output_dir``, ``format_only``, ``prefix``).
     """
 
-    def __init__(self, ignore_index: int = 255, bound_th: float = 0.008,
-                 collect_device: str = 'cpu', prefix: Optional[str] = None,
-                 **kwargs):
-        super().__init__(collect_device=collect_device, prefix=prefix)
-        self.ignore_index = ignore_index
+    def __init__(self, bound_th: float = 0.008, ignore_index: int = 255,
+                 iou_metrics: Sequence[str] = ('mIoU', ), **kwargs) -> None:
+        if isinstance(iou_metrics, str):
+            iou_metrics = [iou_metrics]
+        if 'mIoU' not in iou_metrics:
+            raise ValueError("ContourMetric: iou_metrics must contain 'mIoU' "
+                             f'(J is the mIoU), got {list(iou_metrics)}')
+        if bound_th <= 0:
+            raise ValueError(f'ContourMetric: bound_th must be > 0, got '
+                             f'{bound_th}')
+        super().__init__(ignore_index=ignore_index,
+                         iou_metrics=list(iou_metrics), **kwargs)
         self.bound_th = bound_th
 
+    def boundary_f_per_class(self, pred: np.ndarray, gt: np.ndarray,
+                             num_classes: int):
+        """Per-class F sums and counts of one image.
+
+        Args:
+            pred (np.ndarray): (H, W) predicted labels.
+            gt (np.ndarray): (H, W) ground truth, ``ignore_index`` left out.
+            num_classes (int): Number of classes.
+
+        Returns:
+            tuple: (num_classes,) float64 F sums and (num_classes,) counts
+            (1 for every class present in the prediction or the ground truth
+            of the labelled pixels).
+        """
+        valid = gt != self.ignore_index
+        f_sum = np.zeros(num_classes)
+        f_cnt = np.zeros(num_classes)
+        present = np.union1d(np.unique(pred[valid]), np.unique(gt[valid]))
+        for c in present[(present >= 0) & (present < num_classes)]:
+            f_sum[c] = boundary_f_score(pred == c, gt == c, self.bound_th,
+                                        valid)
+            f_cnt[c] = 1
+        return f_sum, f_cnt
+
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        """IoUMetric's per-image areas, each extended by the image's per-class
+        F sums and counts."""
+        start = len(self.results)
+        super().process(data_batch, data_samples)
+        if self.format_only:
+            return
         num_classes = len(self.dataset_meta['classes'])
-        for sample in data_samples:
+        for k, sample in enumerate(data_samples):
             pred = sample['pred_sem_seg']['data'].squeeze().cpu().numpy()
             gt = sample['gt_sem_seg']['data'].squeeze().cpu().numpy()
-            valid = gt != self.ignore_index
-            inter = np.bincount(gt[valid & (pred == gt)],
-                                minlength=num_classes)[:num_classes]
-            area_pred = np.bincount(pred[valid], minlength=num_classes)[
-                :num_classes]
-            area_gt = np.bincount(gt[valid], minlength=num_classes)[
-                :num_classes]
-            f_sum = np.zeros(num_classes)
-            f_cnt = np.zeros(num_classes)
-            for c in np.union1d(np.unique(pred[valid]), np.unique(gt[valid])):
-                if c >= num_classes:
-                    continue
-                f_sum[c] += boundary_f_score(pred == c, gt == c,
-                                             self.bound_th, valid)
-                f_cnt[c] += 1
-            self.results.append((inter, area_pred, area_gt, f_sum, f_cnt))
+            f = self.boundary_f_per_class(pred, gt, num_classes)
+            self.results[start + k] = tuple(self.results[start + k]) + f
 
-    def compute_metrics(self, results: list) -> dict:
-        inter, area_pred, area_gt, f_sum, f_cnt = (
-            np.sum([r[i] for r in results], axis=0) for i in range(5))
-        union = area_pred + area_gt - inter
-        present = union > 0
-        iou = np.where(present, inter / np.maximum(union, 1), np.nan)
+    def compute_metrics(self, results: List[tuple]) -> Dict[str, float]:
+        """IoUMetric's metrics, then J (= mIoU), F and J&F."""
+        metrics = super().compute_metrics([r[:4] for r in results])
+        if self.format_only:
+            return metrics
+        f_sum = np.sum([r[4] for r in results], axis=0)
+        f_cnt = np.sum([r[5] for r in results], axis=0)
         f = np.where(f_cnt > 0, f_sum / np.maximum(f_cnt, 1), np.nan)
-        j_mean = float(np.nanmean(iou)) * 100
-        f_mean = float(np.nanmean(f)) * 100
-        metrics = OrderedDict(J=round(j_mean, 2), F=round(f_mean, 2))
+        f_mean = float(np.nanmean(f)) * 100 if (f_cnt > 0).any() else 0.0
+        j_mean = float(metrics['mIoU'])
+        metrics['J'] = round(j_mean, 2)
+        metrics['F'] = round(f_mean, 2)
         metrics['J&F'] = round((j_mean + f_mean) / 2, 2)
-        rows = [f'{name:>14s}  J {iou[i] * 100:6.2f}  F {f[i] * 100:6.2f}'
+        rows = [f'{name:>14s}  F {f[i] * 100:6.2f}'
                 for i, name in enumerate(self.dataset_meta['classes'])]
-        print_log('per-class J / F:\n' + '\n'.join(rows), logger='current')
+        print_log('per-class boundary F:\n' + '\n'.join(rows),
+                  logger='current')
         return metrics
