@@ -8,8 +8,10 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
+from mmseg.evaluation import IoUMetric
 
 from mmwsss.compat import adapt_cfg_for_device
+from mmwsss.registry import METRICS
 from mmwsss.utils import register_all_modules
 
 
@@ -66,7 +68,9 @@ def main():
         cfg.test_evaluator = [cfg.test_evaluator] if isinstance(
             cfg.test_evaluator, dict) else list(cfg.test_evaluator)
         for ev in cfg.test_evaluator:
-            if ev['type'] == 'IoUMetric':
+            # IoUMetric and its subclasses (ContourMetric) write the maps
+            metric = METRICS.get(ev['type'])
+            if isinstance(metric, type) and issubclass(metric, IoUMetric):
                 ev['output_dir'] = args.out
                 ev['keep_results'] = True
     if args.launcher != 'none':
