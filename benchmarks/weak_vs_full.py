@@ -1,11 +1,15 @@
-"""CamVid: SPML and the partial cross-entropy baseline from derived weak labels,
-and full supervision, same backbone, budget and seed; one validation at the
-end.
+"""SPML and the partial cross-entropy baseline from weak labels, and full
+supervision, same backbone, budget and seed; one validation at the end.
 
-    .venv/bin/python benchmarks/camvid_weak_vs_full.py \\
-        [--data-root data/camvid] [--out benchmarks/results/camvid.md] \\
+    .venv/bin/python benchmarks/weak_vs_full.py --suite camvid|toy \\
+        [--data-root DIR] [--out benchmarks/results/SUITE.md] \\
         [--only KEY ...] [--iters N] [--crf-test] [--collect] \\
         [--cfg-options train_dataloader.num_workers=8 ...]
+
+Suites: ``camvid`` (``data/camvid``, weak labels derived from the masks,
+ResNet-18 from scratch, 1k iterations) and ``toy`` (the embedded toy set,
+written to ``data/toy`` when missing; real weak-label files, 400
+iterations).
 
 Each key is one row: a training run (``tools/train.py``; a GPU is used when
 present) or a later step on the run of another key in the same work
@@ -37,7 +41,7 @@ import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # key: (table name, config, kind, key of the run it builds on)
-ROWS = {
+CAMVID = {
     'points': ('points (partial CE)',
                'configs/baseline/pce_r18_1xb8-1k_camvid-176x176_point.py',
                'train', None),
@@ -72,11 +76,47 @@ ROWS = {
              'configs/baseline/full_r18_1xb8-1k_camvid-176x176.py', 'train',
              None),
 }
+TOY = {
+    'points': ('points (partial CE)',
+               'configs/baseline/pce_r18-tiny_1xb8-400it_toy-64x64_point.py',
+               'train', None),
+    'scribbles': (
+        'scribbles (partial CE)',
+        'configs/baseline/pce_r18-tiny_1xb8-400it_toy-64x64_scribble.py',
+        'train', None),
+    'boxes': ('boxes (partial CE)',
+              'configs/baseline/pce_r18-tiny_1xb8-400it_toy-64x64_box.py',
+              'train', None),
+    'spml-points': (
+        'points (SPML, S1 classifier)',
+        'configs/spml/spml_r18-tiny_1xb8-400it_toy-64x64_point.py', 'train',
+        None),
+    'spml-points-prototypes': (
+        'points (SPML, class prototypes)',
+        'configs/spml/spml_r18-tiny_1xb8-400it_toy-64x64_point.py',
+        'prototypes', 'spml-points'),
+    'spml-scribbles': (
+        'scribbles (SPML, S1 classifier)',
+        'configs/spml/spml_r18-tiny_1xb8-400it_toy-64x64_scribble.py',
+        'train', None),
+    'spml-scribbles-prototypes': (
+        'scribbles (SPML, class prototypes)',
+        'configs/spml/spml_r18-tiny_1xb8-400it_toy-64x64_scribble.py',
+        'prototypes', 'spml-scribbles'),
+    'spml-scribbles-stage2': (
+        'scribbles (SPML, stage 2: S2 on pseudo-labels)',
+        'configs/spml/spml_r18-tiny_1xb8-200it_toy-64x64_scribble_stage2.py',
+        'stage2', 'spml-scribbles'),
+    'full': ('full supervision',
+             'configs/baseline/full_r18-tiny_1xb8-400it_toy-64x64.py', 'train',
+             None),
+}
+SUITES = dict(camvid=CAMVID, toy=TOY)
 CRF_OPTIONS = ['model.type=CRFEncoderDecoder', 'model.crf.num_iters=10']
 
 
-def work_dir_of(root, key):
-    config, kind = ROWS[key][1], ROWS[key][2]
+def work_dir_of(rows, root, key):
+    config, kind = rows[key][1], rows[key][2]
     name = osp.basename(config)[:-3]
     return osp.join(root, name + ('_prototypes' if kind == 'prototypes'
                                   else ''))
@@ -104,15 +144,17 @@ def run(cmd):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--suite', choices=list(SUITES), default='camvid')
     parser.add_argument('--data-root',
-                        default=osp.join(ROOT, 'data', 'camvid'))
-    parser.add_argument('--work-dir', default=osp.join(ROOT, 'work_dirs',
-                                                       'camvid_bench'))
+                        help='default: data/<suite> (the toy set is written '
+                        'there when missing)')
+    parser.add_argument('--work-dir',
+                        help='default: work_dirs/<suite>_bench')
     parser.add_argument('--out', help='markdown file for the table')
     parser.add_argument('--iters', type=int, help='iterations of the runs '
                         'from scratch (default: the configs\' 1k)')
-    parser.add_argument('--only', nargs='*', choices=list(ROWS),
-                        help='run only these (in this order)')
+    parser.add_argument('--only', nargs='*',
+                        help='run only these keys (in this order)')
     parser.add_argument('--crf-test', action='store_true',
                         help='also evaluate each row with DenseCRF (stage 2: '
                         'without it)')
@@ -121,6 +163,17 @@ def main():
                         help='train nothing: tabulate the finished runs found '
                         'in --work-dir (running missing evaluations)')
     args = parser.parse_args()
+    suite_rows = SUITES[args.suite]
+    unknown = set(args.only or ()) - set(suite_rows)
+    if unknown:
+        parser.error(f'unknown keys {sorted(unknown)} for suite '
+                     f'{args.suite}: {list(suite_rows)}')
+    args.data_root = args.data_root or osp.join(ROOT, 'data', args.suite)
+    args.work_dir = args.work_dir or osp.join(ROOT, 'work_dirs',
+                                              f'{args.suite}_bench')
+    if args.suite == 'toy' and not osp.isdir(args.data_root):
+        from mmwsss.datasets import make_toy_dataset
+        make_toy_dataset(args.data_root)
     scratch = []
     if args.iters:
         scratch = [f'train_cfg.max_iters={args.iters}',
@@ -129,14 +182,14 @@ def main():
                    f'default_hooks.checkpoint.interval={args.iters}']
     data_opts = [f'{split}_dataloader.dataset.data_root={args.data_root}'
                  for split in ('train', 'val', 'test')]
-    rows = []
-    for key in args.only or list(ROWS):
-        name, config, kind, base = ROWS[key]
+    results = []
+    for key in args.only or list(suite_rows):
+        name, config, kind, base = suite_rows[key]
         config = osp.join(ROOT, config)
-        work_dir = work_dir_of(args.work_dir, key)
+        work_dir = work_dir_of(suite_rows, args.work_dir, key)
         opts = data_opts + list(args.cfg_options)
         base_ckpt = None if base is None else last_checkpoint(
-            work_dir_of(args.work_dir, base))
+            work_dir_of(suite_rows, args.work_dir, base))
         start = time.time()
         if kind == 'train':
             opts += scratch
@@ -147,7 +200,7 @@ def main():
             opts += [f'train_dataloader.dataset.weak_ann.dir={pseudo}']
             if not args.collect:
                 run([osp.join(ROOT, 'tools/spml_pseudo_labels.py'),
-                     osp.join(ROOT, ROWS[base][1]), base_ckpt, pseudo,
+                     osp.join(ROOT, suite_rows[base][1]), base_ckpt, pseudo,
                      '--crf', '--cfg-options'] + data_opts)
         if kind == 'prototypes':
             ckpt = osp.join(work_dir, 'class_prototypes.pth')
@@ -182,7 +235,7 @@ def main():
         secs = None if args.collect or kind == 'prototypes' else \
             time.time() - start
         plain, crf = metrics.get('plain'), metrics.get('crf')
-        rows.append((name, osp.relpath(config, ROOT), plain, crf, secs))
+        results.append((name, osp.relpath(config, ROOT), plain, crf, secs))
         print(f'{name}: mIoU ' +
               (f'{plain["mIoU"]:.2f}' if plain else '-') +
               (f', with DenseCRF {crf["mIoU"]:.2f}' if crf else ''),
@@ -190,7 +243,7 @@ def main():
     lines = ['| supervision | config | val mIoU | aAcc | F | J&F | '
              'mIoU with DenseCRF | train time |',
              '| --- | --- | --- | --- | --- | --- | --- | --- |']
-    for name, config, m, m_crf, secs in rows:
+    for name, config, m, m_crf, secs in results:
         cells = ['-'] * 4 if m is None else [
             f'{m[k]:.2f}' for k in ('mIoU', 'aAcc', 'F', 'J&F')]
         lines.append(f'| {name} | `{config}` | ' + ' | '.join(cells) + ' | ' +
