@@ -1,14 +1,20 @@
 """Weak labels -> dense pseudo-mask PNGs, scored against ground truth.
 
     python tools/weak_to_pseudo_masks.py CONFIG OUT_DIR
-        [--method rw|crf|rw+crf] [--split train|val] [--limit N]
+        [--method auto|rw|crf|rw+crf|grabcut|grabcut+rw|grabcut+crf|
+                  opencv_rect|opencv_seeds]
+        [--box-background 0|none] [--split train|val] [--limit N]
         [--cfg-options ...]
 
 Reads the weak labels of the config's training set (points, scribbles or
-boxes, as configured), propagates them with the colour random walk of
-``mmwsss.ops`` and/or DenseCRF, writes ``OUT_DIR/NAME.png`` and, where the
-dataset has dense masks, prints the mIoU of the pseudo-masks (mmseg's
-``IoUMetric``). The PNGs can be read back by a training config with
+boxes, as configured), propagates them with ``mmwsss.apis.weak_to_pseudo_mask``
+(``auto``, the default, picks the measured best method of the label type:
+see ``benchmarks/bench_pseudo_masks.py``), writes ``OUT_DIR/NAME.png`` and,
+where the dataset has dense masks, prints the mIoU of the pseudo-masks
+(mmseg's ``IoUMetric``). Boxes: pixels outside every box are
+``--box-background`` (the dataset's background class, 0 by default; ``none``
+for datasets without one, such as CamVid: they stay unlabelled). The PNGs can
+be read back by a training config with
 ``weak_ann=dict(type='label_map', dir=OUT_DIR)``.
 """
 import argparse
@@ -23,6 +29,7 @@ from mmseg.evaluation import IoUMetric
 from tqdm import tqdm
 
 from mmwsss.apis import weak_to_pseudo_mask
+from mmwsss.apis.pseudo_masks import METHODS
 from mmwsss.datasets.transforms import loading_steps
 from mmwsss.registry import DATASETS
 from mmwsss.structures import rasterize_weak_target
@@ -33,8 +40,9 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
     parser.add_argument('out_dir')
-    parser.add_argument('--method', default='rw', choices=['rw', 'crf',
-                                                           'rw+crf'])
+    parser.add_argument('--method', default='auto', choices=METHODS)
+    parser.add_argument('--box-background', default='0',
+                        help="label outside every box, or 'none'")
     parser.add_argument('--split', default='train', choices=['train', 'val'])
     parser.add_argument('--limit', type=int, help='first N images only')
     parser.add_argument('--num-steps', type=int, default=100)
@@ -47,6 +55,8 @@ def main(argv=None):
     """Writes the pseudo-masks; returns their mIoU against the dense masks
     (mmseg's ``IoUMetric``; None without dense masks)."""
     args = parse_args(argv)
+    background = None if args.box_background.lower() == 'none' else int(
+        args.box_background)
     register_all_modules()
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
@@ -73,7 +83,8 @@ def main(argv=None):
             points=r.get('gt_points'), point_labels=r.get('gt_points_labels'))
         boxes, labels = r.get('gt_bboxes'), r.get('gt_bboxes_labels')
         mask = weak_to_pseudo_mask(image, weak, num_classes, args.method,
-                                   boxes, labels, num_steps=args.num_steps,
+                                   boxes, labels, background=background,
+                                   num_steps=args.num_steps,
                                    sigma=args.sigma)
         name = osp.splitext(osp.basename(r['img_path']))[0]
         cv2.imwrite(osp.join(args.out_dir, name + '.png'), mask)

@@ -88,9 +88,23 @@ def grabcut_boxes(image: np.ndarray,
     return out
 
 
+def downscale_seeds(seeds: np.ndarray, shape, ignore_index: int = 255
+                    ) -> np.ndarray:
+    """Seeds at a lower resolution: every labelled pixel marks the pixel it
+    falls in (so single-pixel clicks survive; on a tie the last one in
+    row-major order wins)."""
+    h, w = seeds.shape
+    out = np.full(shape, ignore_index, np.uint8)
+    ys, xs = np.nonzero(seeds != ignore_index)
+    out[ys * shape[0] // h, xs * shape[1] // w] = seeds[ys, xs]
+    return out
+
+
 def grabcut_seeds(image: np.ndarray,
                   seeds: np.ndarray,
                   num_iters: int = 5,
+                  scale: float = 1.0,
+                  scores: Optional[np.ndarray] = None,
                   ignore_index: int = 255) -> np.ndarray:
     """Dense label map from seeds (scribbles, points) by one GrabCut per
     class.
@@ -99,6 +113,14 @@ def grabcut_seeds(image: np.ndarray,
         image (np.ndarray): (H, W, 3) uint8 image.
         seeds (np.ndarray): (H, W) labels, ``ignore_index`` unlabelled.
         num_iters (int): GrabCut iterations. Defaults to 5.
+        scale (float): Run the cuts on the image resized by this factor
+            (area averaging; seeds by :func:`downscale_seeds`), and bring
+            the labels back by nearest neighbour; the seeds keep their labels
+            at full resolution. Defaults to 1 (the classic).
+        scores (np.ndarray, optional): (C, H, W) class scores (e.g. random
+            walk probabilities) that settle the pixels claimed by several
+            cuts or by none: the best-scoring claiming class (or class with
+            seeds); None uses the nearest seed (the classic).
         ignore_index (int): Unlabelled value. Defaults to 255.
 
     Returns:
@@ -107,29 +129,57 @@ def grabcut_seeds(image: np.ndarray,
     if image.shape[:2] != seeds.shape:
         raise ValueError(f'image {image.shape[:2]} and seeds {seeds.shape} '
                          f'differ in size')
+    if not 0 < scale <= 1:
+        raise ValueError(f'scale must be in (0, 1], got {scale}')
     classes = np.unique(seeds[seeds != ignore_index])
     if not len(classes):
         raise ValueError('the seeds have no labelled pixel')
     image = np.ascontiguousarray(image, dtype=np.uint8)
+    if scale < 1:
+        h, w = seeds.shape
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        claims = _seed_claims(
+            cv2.resize(image, size, interpolation=cv2.INTER_AREA),
+            downscale_seeds(seeds, size[::-1], ignore_index), classes,
+            num_iters, ignore_index)
+        claims = np.stack([
+            cv2.resize(c.astype(np.uint8), (w, h),
+                       interpolation=cv2.INTER_NEAREST) > 0 for c in claims
+        ])
+    else:
+        claims = _seed_claims(image, seeds, classes, num_iters, ignore_index)
     labelled = seeds != ignore_index
-    # distance to the nearest seed of every class (for ties and holes)
-    dist = np.stack([
-        cv2.distanceTransform((seeds != c).astype(np.uint8), cv2.DIST_L2, 3)
-        for c in classes
-    ])
-    if len(classes) == 1:
-        return np.full(seeds.shape, classes[0], np.uint8)
+    claimed = claims.any(0)
+    if scores is not None:
+        if scores.shape[1:] != seeds.shape:
+            raise ValueError(f'scores {scores.shape} do not fit seeds '
+                             f'{seeds.shape}')
+        cost = -scores[classes]
+    else:  # distance to the nearest seed of every class
+        cost = np.stack([
+            cv2.distanceTransform((seeds != c).astype(np.uint8),
+                                  cv2.DIST_L2, 3) for c in classes
+        ])
+    masked = np.where(claims | ~claimed[None], cost, np.inf)
+    out = classes[masked.argmin(0)].astype(np.uint8)
+    out[labelled] = seeds[labelled]
+    return out
+
+
+def _seed_claims(image, seeds, classes, num_iters, ignore_index):
+    """(K, H, W) bool: the pixels each class's cut keeps."""
+    labelled = seeds != ignore_index
     claims = np.zeros((len(classes), ) + seeds.shape, bool)
+    if len(classes) == 1:
+        claims[0] = True
+        return claims
     for i, c in enumerate(classes):
         mask = np.full(seeds.shape, cv2.GC_PR_BGD, np.uint8)
         ys, xs = np.nonzero(seeds == c)
+        if len(ys) == 0:  # lost to another class's seed when downscaled
+            continue
         mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1] = cv2.GC_PR_FGD
         mask[labelled] = cv2.GC_BGD
         mask[seeds == c] = cv2.GC_FGD
         claims[i] = _cut(image, mask, None, num_iters, cv2.GC_INIT_WITH_MASK)
-    claimed = claims.any(0)
-    # nearest claiming seed; unclaimed pixels: nearest seed of any class
-    masked = np.where(claims | ~claimed[None], dist, np.inf)
-    out = classes[masked.argmin(0)].astype(np.uint8)
-    out[labelled] = seeds[labelled]
-    return out
+    return claims

@@ -69,3 +69,37 @@ def test_bad_input():
         grabcut_seeds(img, np.zeros((3, 3), np.uint8))
     with pytest.raises(ValueError, match=r'image must be \(H, W, 3\)'):
         grabcut_boxes(img[..., 0], np.zeros((0, 4)), np.zeros(0))
+
+
+def test_downscaled_seeds_keep_single_clicks():
+    from mmwsss.apis.grabcut import downscale_seeds
+    seeds = np.full((8, 10), 255, np.uint8)
+    seeds[1, 1] = 3  # lone clicks, not on the even grid
+    seeds[7, 9] = 1
+    small = downscale_seeds(seeds, (4, 5))
+    expected = np.full((4, 5), 255, np.uint8)
+    expected[0, 0], expected[3, 4] = 3, 1
+    np.testing.assert_array_equal(small, expected)
+
+
+def test_half_resolution_cut_and_scores_settle_contested_pixels():
+    img, truth = scene(1)
+    seeds = np.full(truth.shape, 255, np.uint8)
+    seeds[20, 15:30] = 1
+    seeds[43, 50:68] = 2
+    seeds[5, 5:75] = 0
+    seeds[56:58, 5:40] = 0
+    out = grabcut_seeds(img, seeds, scale=0.5)
+    assert (out[seeds != 255] == seeds[seeds != 255]).all()
+    for c in (0, 1, 2):
+        assert iou(out == c, truth == c) > 0.8, c
+    # scores decide between claiming classes: with scores that prefer
+    # class 2 everywhere, every contested or unclaimed pixel becomes 2
+    scores = np.zeros((3, ) + truth.shape, np.float32)
+    scores[2] = 1
+    with_scores = grabcut_seeds(img, seeds, scores=scores)
+    plain = grabcut_seeds(img, seeds)
+    changed = with_scores != plain
+    assert (with_scores[changed] == 2).all()
+    with pytest.raises(ValueError, match='scores'):
+        grabcut_seeds(img, seeds, scores=scores[:, :5])
