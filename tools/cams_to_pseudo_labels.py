@@ -32,12 +32,12 @@ import os.path as osp
 import cv2
 import numpy as np
 import torch
-from PIL import Image
 from tqdm import tqdm
 
 from mmwsss.datasets.weak_annotations.errors import WeakLabelError
 from mmwsss.datasets.weak_annotations.voc_xml import parse_voc_xml
 from mmwsss.models.utils import cam_labels_from_boxes, cam_labels_from_tags
+from mmwsss.utils.io import image_size
 
 
 def load_cams(path: str, num_fg: int):
@@ -61,19 +61,6 @@ def load_cams(path: str, num_fg: int):
     full = np.zeros((num_fg, ) + cams.shape[1:], np.float32)
     full[keys] = cams
     return torch.from_numpy(full), keys
-
-
-def image_size(path: str):
-    """(height, width) of an image file, from its header."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{path}: no such image (--img-dir, '
-                                '--img-suffix)')
-    try:
-        with Image.open(path) as img:
-            w, h = img.size
-    except OSError as e:
-        raise WeakLabelError(f'{path}: cannot read the image ({e})') from e
-    return h, w
 
 
 def check_cam_size(path: str, cam_size, ref_size, ref: str) -> None:

@@ -20,9 +20,9 @@ from tqdm import tqdm
 
 from mmwsss.datasets.weak_annotations import (drop_clicks_outside,
                                               read_whats_the_point_file)
-from mmwsss.datasets.weak_annotations.whats_the_point import (image_size,
-                                                              merge_clicks)
+from mmwsss.datasets.weak_annotations.whats_the_point import merge_clicks
 from mmwsss.structures import rasterize_weak_target
+from mmwsss.utils.io import image_size
 
 
 def main():

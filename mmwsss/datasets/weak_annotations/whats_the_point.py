@@ -14,9 +14,8 @@ import warnings
 from typing import Dict, List, Mapping, Sequence, Tuple
 
 import numpy as np
-from PIL import Image
-
 from mmwsss.registry import WEAK_ANNOTATIONS
+from mmwsss.utils.io import image_size
 from .base import BaseWeakAnnotation
 from .errors import EmptyWeakAnnotation, WeakLabelError
 
@@ -142,16 +141,6 @@ def drop_clicks_outside(clicks: Clicks, sizes: Mapping[str, Tuple[int, int]],
             f'{path}: dropped {sum(dropped.values())} clicks outside their '
             f'image in {len(dropped)} images: {names}', stacklevel=2)
     return out
-
-
-def image_size(path: str) -> Tuple[int, int]:
-    """(height, width) of an image file, from its header."""
-    try:
-        with Image.open(path) as im:
-            w, h = im.size
-    except OSError as e:
-        raise WeakLabelError(f'{path}: cannot read the image size ({e})') from e
-    return h, w
 
 
 @WEAK_ANNOTATIONS.register_module(name=['WhatsThePoint', 'whats_the_point'])
