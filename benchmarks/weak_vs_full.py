@@ -87,6 +87,10 @@ TOY = {
     'boxes': ('boxes (partial CE)',
               'configs/baseline/pce_r18-tiny_1xb8-400it_toy-64x64_box.py',
               'train', None),
+    'boxes-pseudo': (
+        'boxes (partial CE on auto pseudo-masks)',
+        'configs/baseline/pce_r18-tiny_1xb8-400it_toy-64x64_box-pseudo.py',
+        'train', None),
     'spml-points': (
         'points (SPML, S1 classifier)',
         'configs/spml/spml_r18-tiny_1xb8-400it_toy-64x64_point.py', 'train',

@@ -211,6 +211,10 @@ class LoadWeakAnnotations(LoadAnnotations):
         results.setdefault('seg_fields', []).append('gt_weak_seg_map')
 
     def _load_points(self, results: dict) -> None:
+        if 'points' not in results and 'weak_seg_map_path' in results:
+            # dense pseudo-masks of the clicks (PseudoMasks)
+            self._load_weak_seg_map(results, 'with_points')
+            return
         points = np.asarray(self._record(results, 'points', 'with_points'),
                             np.float32).reshape(-1, 2)
         labels = np.asarray(

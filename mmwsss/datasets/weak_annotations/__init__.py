@@ -11,6 +11,7 @@ from .densepose import (DENSEPOSE_FLIP_PAIRS, DENSEPOSE_PARTS, decode_rle,
 from .errors import EmptyWeakAnnotation, WeakLabelError
 from .from_mask import FromMask
 from .label_map import LabelMap, load_label_map, points_from_label_map
+from .pseudo_masks import PseudoMasks
 from .scribble_xml import ScribbleXML, parse_scribble_xml, rasterize_strokes
 from .tag_list import TagList, load_tag_list, tags_from_mask
 from .voc_xml import VOCXML, parse_voc_xml
@@ -20,6 +21,7 @@ from .whats_the_point import (WhatsThePoint, drop_clicks_outside,
 __all__ = [
     'BaseWeakAnnotation', 'COCOBoxes', 'DENSEPOSE_FLIP_PAIRS',
     'DENSEPOSE_PARTS', 'EmptyWeakAnnotation', 'FromMask', 'LabelMap',
+    'PseudoMasks',
     'ScribbleXML', 'TagList', 'VOCXML', 'WEAK_LABELS', 'WeakLabelError',
     'WhatsThePoint', 'decode_rle', 'densepose_keypoints',
     'drop_clicks_outside', 'gaussian_keypoint_labels', 'load_coco_boxes',
