@@ -64,6 +64,19 @@ def patch_cpu_distributed() -> None:
     dist_utils._init_dist_pytorch = _init_dist_pytorch
 
 
+def finish_distributed() -> None:
+    """Destroy the process group at the end of a run.
+
+    mmengine leaves it to the interpreter's exit, where gloo's threads can
+    still be running and the process aborts ("terminate called without an
+    active exception") after the run has finished.
+    """
+    if torch.distributed.is_available() and \
+            torch.distributed.is_initialized():
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
+
+
 def register_config_scope() -> None:
     """Let ``mmwsss::`` config paths resolve to ``mmwsss/.mim/configs``."""
     import mmengine.config.config as config_module

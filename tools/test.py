@@ -10,7 +10,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 from mmseg.evaluation import IoUMetric
 
-from mmwsss.compat import adapt_cfg_for_device
+from mmwsss.compat import adapt_cfg_for_device, finish_distributed
 from mmwsss.registry import METRICS
 from mmwsss.utils import register_all_modules
 
@@ -77,6 +77,7 @@ def main():
         adapt_cfg_for_device(cfg)
     runner = Runner.from_cfg(cfg)
     runner.test()
+    finish_distributed()
 
 
 if __name__ == '__main__':

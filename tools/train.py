@@ -12,7 +12,7 @@ from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.runner import Runner
 
-from mmwsss.compat import adapt_cfg_for_device
+from mmwsss.compat import adapt_cfg_for_device, finish_distributed
 from mmwsss.utils import register_all_modules
 
 
@@ -64,6 +64,7 @@ def main():
         adapt_cfg_for_device(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
+    finish_distributed()
 
 
 if __name__ == '__main__':
