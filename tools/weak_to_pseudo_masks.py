@@ -28,11 +28,10 @@ from mmengine.config import Config, DictAction
 from mmseg.evaluation import IoUMetric
 from tqdm import tqdm
 
-from mmwsss.apis import weak_to_pseudo_mask
+from mmwsss.apis import sample_to_pseudo_mask
 from mmwsss.apis.pseudo_masks import METHODS
 from mmwsss.datasets.transforms import loading_steps
 from mmwsss.registry import DATASETS
-from mmwsss.structures import rasterize_weak_target
 from mmwsss.utils import register_all_modules
 
 
@@ -77,15 +76,10 @@ def main(argv=None):
     n = len(dataset) if args.limit is None else min(args.limit, len(dataset))
     for i in tqdm(range(n), desc='pseudo-masks', unit='img'):
         r = dataset[i]
-        image = np.ascontiguousarray(r['img'][..., ::-1])  # BGR -> RGB
-        weak = rasterize_weak_target(
-            image.shape[:2], weak_map=r.get('gt_weak_seg_map'),
-            points=r.get('gt_points'), point_labels=r.get('gt_points_labels'))
-        boxes, labels = r.get('gt_bboxes'), r.get('gt_bboxes_labels')
-        mask = weak_to_pseudo_mask(image, weak, num_classes, args.method,
-                                   boxes, labels, background=background,
-                                   num_steps=args.num_steps,
-                                   sigma=args.sigma)
+        mask = sample_to_pseudo_mask(r, num_classes, args.method,
+                                     background=background,
+                                     num_steps=args.num_steps,
+                                     sigma=args.sigma)
         name = osp.splitext(osp.basename(r['img_path']))[0]
         cv2.imwrite(osp.join(args.out_dir, name + '.png'), mask)
         if r.get('gt_seg_map') is not None:

@@ -6,7 +6,8 @@ import torch
 
 from mmwsss.models.utils import dense_crf
 from mmwsss.ops import random_walk_color
-from mmwsss.structures import box_area_order, box_pixel_ranges
+from mmwsss.structures import (box_area_order, box_pixel_ranges,
+                               rasterize_weak_target)
 from .grabcut import grabcut_boxes, grabcut_seeds
 
 METHODS = ('auto', 'rw', 'crf', 'rw+crf', 'grabcut', 'grabcut+crf',
@@ -117,9 +118,7 @@ def weak_to_pseudo_mask(image: np.ndarray,
     labelled = weak_map != ignore_index
     if not labelled.any():
         raise ValueError('the weak label map has no labelled pixel')
-    seeds = np.zeros((num_classes, h, w), np.float32)
-    ys, xs = np.nonzero(labelled)
-    seeds[weak_map[ys, xs], ys, xs] = 1
+    seeds = _seeds(weak_map, num_classes, ignore_index)
     if method in ('rw', 'rw+crf'):
         probs = _random_walk(image, seeds, num_steps, radius, sigma)
     else:
@@ -133,6 +132,14 @@ def weak_to_pseudo_mask(image: np.ndarray,
         if allowed is not None:
             probs = probs * allowed
     return probs.argmax(0).astype(np.uint8)
+
+
+def _seeds(weak_map, num_classes, ignore_index):
+    """(C, H, W) float32 one-hot of the labelled pixels, 0 elsewhere."""
+    seeds = np.zeros((num_classes, ) + weak_map.shape, np.float32)
+    ys, xs = np.nonzero(weak_map != ignore_index)
+    seeds[weak_map[ys, xs], ys, xs] = 1
+    return seeds
 
 
 def _random_walk(image, seeds, num_steps, radius, sigma):
@@ -178,8 +185,8 @@ def _grabcut_mask(image, weak_map, num_classes, method, boxes, box_labels,
         scores = None
         if method != 'grabcut':  # the random walk settles the contested
             scores = _random_walk(
-                image, _one_hot(weak_map, num_classes, ignore_index, 1.0) *
-                (weak_map != ignore_index), num_steps, radius, sigma)
+                image, _seeds(weak_map, num_classes, ignore_index),
+                num_steps, radius, sigma)
             if method == 'grabcut+crf':
                 scores = dense_crf(image, scores)
         return grabcut_seeds(image, weak_map, scale=0.5, scores=scores,
@@ -188,10 +195,7 @@ def _grabcut_mask(image, weak_map, num_classes, method, boxes, box_labels,
         return mask
     probs = _one_hot(mask, num_classes, ignore_index)
     if method == 'grabcut+rw':
-        img = torch.from_numpy(image).permute(2, 0, 1)[None].float() / 255
-        probs = random_walk_color(img, torch.from_numpy(probs)[None],
-                                  num_steps=num_steps, radius=radius,
-                                  sigma=sigma)[0].numpy()
+        probs = _random_walk(image, probs, num_steps, radius, sigma)
     else:
         probs = dense_crf(image, probs)
     out = probs.argmax(0).astype(np.uint8)
@@ -199,3 +203,39 @@ def _grabcut_mask(image, weak_map, num_classes, method, boxes, box_labels,
         inside = mask != (ignore_index if background is None else background)
         out[~inside] = mask[~inside]
     return out
+
+
+def sample_to_pseudo_mask(results: dict,
+                          num_classes: int,
+                          method: str = 'auto',
+                          background: Optional[int] = 0,
+                          ignore_index: int = 255,
+                          **kwargs) -> np.ndarray:
+    """The pseudo-mask of a sample loaded by ``LoadWeakAnnotations`` or
+    ``GenerateWeakLabelsFromMask``: its label map and clicks rasterised,
+    its boxes passed on, the BGR image turned to RGB.
+
+    Args:
+        results (dict): ``img`` (H, W, 3) BGR and what the sample has of
+            ``gt_weak_seg_map``, ``gt_points``, ``gt_points_labels``,
+            ``gt_bboxes``, ``gt_bboxes_labels``.
+        num_classes (int): Number of classes.
+        method (str): See :func:`weak_to_pseudo_mask`.
+        background (int, optional): Label outside every box.
+        ignore_index (int): Unlabelled value. Defaults to 255.
+        **kwargs: Random-walk parameters of :func:`weak_to_pseudo_mask`.
+
+    Returns:
+        np.ndarray: (H, W) uint8 pseudo-mask.
+    """
+    image = np.ascontiguousarray(results['img'][..., ::-1])
+    weak = rasterize_weak_target(
+        image.shape[:2], weak_map=results.get('gt_weak_seg_map'),
+        points=results.get('gt_points'),
+        point_labels=results.get('gt_points_labels'),
+        ignore_index=ignore_index)
+    return weak_to_pseudo_mask(image, weak, num_classes, method,
+                               results.get('gt_bboxes'),
+                               results.get('gt_bboxes_labels'),
+                               background=background,
+                               ignore_index=ignore_index, **kwargs)

@@ -6,7 +6,6 @@ import os.path as osp
 from typing import List, Optional
 
 import cv2
-import numpy as np
 
 from mmwsss.registry import WEAK_ANNOTATIONS
 from .base import BaseWeakAnnotation
@@ -72,8 +71,7 @@ class PseudoMasks(BaseWeakAnnotation):
                     weak_label=self.weak_label)
 
     def _make(self, info: dict, record: dict, path: str) -> None:
-        from mmwsss.apis import weak_to_pseudo_mask
-        from mmwsss.structures import rasterize_weak_target
+        from mmwsss.apis import sample_to_pseudo_mask
         from ..transforms import LoadWeakAnnotations
         img = cv2.imread(info['img_path'], cv2.IMREAD_COLOR)
         if img is None:
@@ -82,16 +80,9 @@ class PseudoMasks(BaseWeakAnnotation):
                        ori_shape=img.shape[:2], seg_fields=[])
         results = LoadWeakAnnotations(
             with_seg=False, ignore_index=self.ignore_index)(results)
-        weak = rasterize_weak_target(
-            img.shape[:2], weak_map=results.get('gt_weak_seg_map'),
-            points=results.get('gt_points'),
-            point_labels=results.get('gt_points_labels'),
-            ignore_index=self.ignore_index)
-        mask = weak_to_pseudo_mask(
-            np.ascontiguousarray(img[..., ::-1]), weak, self.num_classes,
-            self.method, results.get('gt_bboxes'),
-            results.get('gt_bboxes_labels'), background=self.box_background,
-            ignore_index=self.ignore_index)
+        mask = sample_to_pseudo_mask(results, self.num_classes, self.method,
+                                     background=self.box_background,
+                                     ignore_index=self.ignore_index)
         cv2.imwrite(path, mask)
 
     def prepare(self, data_list: List[dict], pipeline=None) -> None:
