@@ -10,7 +10,8 @@ from mmwsss.registry import TRANSFORMS
 from ..generators import (boxes_from_mask, connected_segments,
                           points_from_mask, scribbles_from_mask)
 from ..weak_annotations import tags_from_mask
-from .loading import check_before_geometry, check_not_empty, read_seg_map
+from .loading import (check_before_geometry, finish_weak_labels,
+                      read_seg_map)
 
 
 @TRANSFORMS.register_module()
@@ -139,9 +140,7 @@ class GenerateWeakLabelsFromMask(BaseTransform):
         results['weak_ann_file'] = results['seg_map_path']
         if 'gt_weak_seg_map' in generated:
             results.setdefault('seg_fields', []).append('gt_weak_seg_map')
-        if 'gt_points' in generated or 'gt_bboxes' in generated:
-            results['weak_coords_shape'] = tuple(results['img_shape'][:2])
-        check_not_empty(results, results['weak_label'], self.ignore_index)
+        finish_weak_labels(results, results['weak_label'], self.ignore_index)
         return results
 
     def is_empty(self, info: dict) -> bool:

@@ -314,10 +314,7 @@ class LoadWeakAnnotations(LoadAnnotations):
             self._load_tags(results)
         for key in RECORD_KEYS:
             results.pop(key, None)
-        if kind is not None:
-            check_not_empty(results, kind, self.ignore_index)
-        if 'gt_points' in results or 'gt_bboxes' in results:
-            results['weak_coords_shape'] = tuple(results['img_shape'][:2])
+        finish_weak_labels(results, kind, self.ignore_index)
         return results
 
     def __repr__(self):
@@ -340,3 +337,13 @@ def check_not_empty(results: dict, kind: str, ignore_index: int = 255) -> None:
         raise EmptyWeakAnnotation(
             f'{results.get("weak_ann_file")}: image '
             f'{osp.basename(results["img_path"])} has no {kind} label')
+
+
+def finish_weak_labels(results: dict, kind, ignore_index: int = 255) -> None:
+    """The last step of a transform that adds weak labels: raise when a
+    sample of weak label ``kind`` (None: no weak label) got none, and record
+    the frame the points and boxes refer to (``weak_coords_shape``)."""
+    if kind is not None:
+        check_not_empty(results, kind, ignore_index)
+    if 'gt_points' in results or 'gt_bboxes' in results:
+        results['weak_coords_shape'] = tuple(results['img_shape'][:2])
