@@ -1,13 +1,18 @@
 """SPML and the partial cross-entropy baseline from weak labels, and full
-supervision, same backbone, budget and seed; one validation at the end.
+supervision, same backbone, budget and seeds; one validation at the end.
 
-    .venv/bin/python benchmarks/weak_vs_full.py --suite camvid|toy \\
+    .venv/bin/python benchmarks/weak_vs_full.py \\
+        --suite camvid|camvid-lite0|toy \\
         [--data-root DIR] [--out benchmarks/results/SUITE.md] \\
-        [--only KEY ...] [--iters N] [--crf-test] [--collect] \\
+        [--only KEY ...] [--seeds 0 1 ...] [--iters N] [--crf-test] \\
+        [--collect] [--timing N] \\
         [--cfg-options train_dataloader.num_workers=8 ...]
 
 Suites: ``camvid`` (``data/camvid``, weak labels derived from the masks,
-ResNet-18 from scratch, 1k iterations) and ``toy`` (the embedded toy set,
+ResNet-18 from scratch, 1k iterations), ``camvid-lite0`` (the same data on
+the ImageNet-pretrained EfficientNet-Lite0 at output stride 16, 1k
+iterations; boxes through their ``rw+crf`` pseudo-masks, made once before
+training by ``tools/weak_to_pseudo_masks.py``) and ``toy`` (the embedded toy set,
 written to ``data/toy`` when missing; real weak-label files, 400
 iterations).
 
@@ -28,13 +33,24 @@ directory:
 ``--iters`` sets the iterations of the training runs that start from
 scratch. ``--crf-test`` also evaluates every row with DenseCRF on its
 predictions (``model.type=CRFEncoderDecoder``), and stage 2 without it.
-``--collect`` trains nothing: it tabulates the finished runs (running the
-evaluations that are missing).
+``--seeds`` runs every row once per seed (``randomness.seed``, work
+directories ``<config>_seed<N>``) and adds a summary: mean +- sample std of
+the val mIoU, the ratio of each row's mean to full supervision's, and the
+peak resident memory of the training process (``os.wait4``). Without it each
+row runs once with its config's seed. ``--collect`` trains nothing: it
+tabulates the finished runs (running the evaluations that are missing).
+
+``--timing N`` trains nothing to the end either: it runs every row's config
+for N iterations (logging every iteration, no validation) in
+``<work dir>/timing/`` and tabulates the median seconds per iteration after
+the first 10 and the peak memory. Run it on an otherwise idle machine.
 """
 import argparse
 import glob
 import json
+import os
 import os.path as osp
+import statistics
 import subprocess
 import sys
 import time
@@ -115,13 +131,44 @@ TOY = {
              'configs/baseline/full_r18-tiny_1xb8-400it_toy-64x64.py', 'train',
              None),
 }
-SUITES = dict(camvid=CAMVID, toy=TOY)
+LITE0 = 'deeplabv3_lite0-d16_1xb8-1k_camvid-176x176'
+CAMVID_LITE0 = {
+    'full': ('full supervision', f'configs/baseline/full_{LITE0}.py',
+             'train', None),
+    'points': ('points (partial CE)',
+               f'configs/baseline/pce_{LITE0}_point.py', 'train', None),
+    'scribbles': ('scribbles (partial CE)',
+                  f'configs/baseline/pce_{LITE0}_scribble.py', 'train', None),
+    'boxes-pseudo': ('boxes (partial CE on rw+crf pseudo-masks)',
+                     f'configs/baseline/pce_{LITE0}_box-pseudo.py', 'train',
+                     None),
+    'spml-points': ('points (SPML)', f'configs/spml/spml_{LITE0}_point.py',
+                    'train', None),
+    'spml-scribbles': ('scribbles (SPML)',
+                       f'configs/spml/spml_{LITE0}_scribble.py', 'train',
+                       None),
+    'spml-boxes-pseudo': ('boxes (SPML on rw+crf pseudo-masks)',
+                          f'configs/spml/spml_{LITE0}_box-pseudo.py',
+                          'train', None),
+}
+SUITES = {'camvid': CAMVID, 'toy': TOY, 'camvid-lite0': CAMVID_LITE0}
+# the suites whose pseudo-masks are made before training: (config, out dir,
+# options of tools/weak_to_pseudo_masks.py)
+BOX_PSEUDO = {
+    'camvid-lite0': (
+        f'configs/baseline/pce_{LITE0}_point.py',
+        'work_dirs/camvid_box_pseudo_masks',
+        ['--box-background', 'none', '--cfg-options',
+         'train_dataloader.dataset.weak_label=boxes']),
+}
 CRF_OPTIONS = ['model.type=CRFEncoderDecoder', 'model.crf.num_iters=10']
 
 
-def work_dir_of(rows, root, key):
+def work_dir_of(rows, root, key, seed=None):
     config, kind = rows[key][1], rows[key][2]
     name = osp.basename(config)[:-3]
+    if seed is not None:
+        name += f'_seed{seed}'
     return osp.join(root, name + ('_prototypes' if kind == 'prototypes'
                                   else ''))
 
@@ -142,8 +189,59 @@ def read_metrics(pattern):
     return [r for r in rows if 'mIoU' in r][-1]
 
 
+def iteration_times(work_dir, skip=10):
+    """Seconds per logged iteration of the newest run in ``work_dir``, after
+    the first ``skip`` iterations."""
+    logs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
+                                     'scalars.json')))
+    if not logs:
+        raise FileNotFoundError(f'{work_dir}: no */vis_data/scalars.json')
+    rows = [json.loads(line) for line in open(logs[-1])]
+    return [r['time'] for r in rows if 'time' in r and r['step'] > skip]
+
+
 def run(cmd):
-    subprocess.run([sys.executable] + cmd, check=True, cwd=ROOT)
+    """Runs a Python script; returns the peak resident memory (MiB) of the
+    process (the largest of it and its waited-for children)."""
+    proc = subprocess.Popen([sys.executable] + cmd, cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd)
+    return usage.ru_maxrss / 1024
+
+
+def mean_std(values):
+    mean = statistics.fmean(values)
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return mean, std
+
+
+def timing(suite_rows, keys, args, data_opts):
+    """``--timing``: seconds per iteration and peak memory of every row."""
+    lines = ['| supervision | config | s / iteration (median) | '
+             'peak memory (MiB) |', '| --- | --- | --- | --- |']
+    results = {}
+    for key in keys:
+        name, config, kind, _ = suite_rows[key]
+        if kind != 'train':
+            continue
+        work_dir = osp.join(args.work_dir, 'timing', key)
+        peak = run([osp.join(ROOT, 'tools/train.py'), osp.join(ROOT, config),
+                    '--work-dir', work_dir, '--cfg-options'] + data_opts +
+                   [f'train_cfg.max_iters={args.timing}',
+                    f'train_cfg.val_interval={args.timing + 1}',
+                    f'param_scheduler.0.end={args.timing}',
+                    'default_hooks.logger.interval=1',
+                    f'default_hooks.checkpoint.interval={args.timing + 1}'] +
+                   list(args.cfg_options))
+        times = iteration_times(work_dir)
+        results[key] = dict(config=config, median_s=statistics.median(times),
+                            iterations=len(times), peak_rss_mib=peak)
+        lines.append(f'| {name} | `{config}` | '
+                     f'{statistics.median(times):.3f} | {peak:.0f} |')
+        print(lines[-1], flush=True)
+    return lines, results
 
 
 def main():
@@ -154,11 +252,14 @@ def main():
                         'there when missing)')
     parser.add_argument('--work-dir',
                         help='default: work_dirs/<suite>_bench')
-    parser.add_argument('--out', help='markdown file for the table')
+    parser.add_argument('--out', help='markdown file for the table (and a '
+                        '.json beside it)')
     parser.add_argument('--iters', type=int, help='iterations of the runs '
                         'from scratch (default: the configs\' 1k)')
     parser.add_argument('--only', nargs='*',
                         help='run only these keys (in this order)')
+    parser.add_argument('--seeds', nargs='*', type=int,
+                        help='run every row once per seed')
     parser.add_argument('--crf-test', action='store_true',
                         help='also evaluate each row with DenseCRF (stage 2: '
                         'without it)')
@@ -166,99 +267,171 @@ def main():
     parser.add_argument('--collect', action='store_true',
                         help='train nothing: tabulate the finished runs found '
                         'in --work-dir (running missing evaluations)')
+    parser.add_argument('--timing', type=int, metavar='N',
+                        help='time N iterations of every row instead')
     args = parser.parse_args()
     suite_rows = SUITES[args.suite]
     unknown = set(args.only or ()) - set(suite_rows)
     if unknown:
         parser.error(f'unknown keys {sorted(unknown)} for suite '
                      f'{args.suite}: {list(suite_rows)}')
-    args.data_root = args.data_root or osp.join(ROOT, 'data', args.suite)
+    data_name = 'camvid' if args.suite.startswith('camvid') else args.suite
+    args.data_root = args.data_root or osp.join(ROOT, 'data', data_name)
     args.work_dir = args.work_dir or osp.join(ROOT, 'work_dirs',
                                               f'{args.suite}_bench')
     if args.suite == 'toy' and not osp.isdir(args.data_root):
         from mmwsss.datasets import make_toy_dataset
         make_toy_dataset(args.data_root)
+    data_opts = [f'{split}_dataloader.dataset.data_root={args.data_root}'
+                 for split in ('train', 'val', 'test')]
+    keys = args.only or list(suite_rows)
+    if args.suite in BOX_PSEUDO and not args.collect and any(
+            'pseudo' in key for key in keys):
+        config, out_dir, opts = BOX_PSEUDO[args.suite]
+        run([osp.join(ROOT, 'tools/weak_to_pseudo_masks.py'),
+             osp.join(ROOT, config), osp.join(ROOT, out_dir)] + opts +
+            data_opts)
+    if args.timing:
+        lines, results = timing(suite_rows, keys, args, data_opts)
+        write_tables(args.out, lines, results)
+        return
     scratch = []
     if args.iters:
         scratch = [f'train_cfg.max_iters={args.iters}',
                    f'train_cfg.val_interval={args.iters}',
                    f'param_scheduler.0.end={args.iters}',
                    f'default_hooks.checkpoint.interval={args.iters}']
-    data_opts = [f'{split}_dataloader.dataset.data_root={args.data_root}'
-                 for split in ('train', 'val', 'test')]
     results = []
-    for key in args.only or list(suite_rows):
-        name, config, kind, base = suite_rows[key]
-        config = osp.join(ROOT, config)
-        work_dir = work_dir_of(suite_rows, args.work_dir, key)
-        opts = data_opts + list(args.cfg_options)
-        base_ckpt = None if base is None else last_checkpoint(
-            work_dir_of(suite_rows, args.work_dir, base))
-        start = time.time()
-        if kind == 'train':
-            opts += scratch
-        elif kind in ('follow', 'stage2'):
-            opts += [f'load_from={base_ckpt}']
-        if kind == 'stage2':
-            pseudo = osp.join(args.work_dir, 'pseudo_labels', key)
-            opts += [f'train_dataloader.dataset.weak_ann.dir={pseudo}']
-            if not args.collect:
-                run([osp.join(ROOT, 'tools/spml_pseudo_labels.py'),
-                     osp.join(ROOT, suite_rows[base][1]), base_ckpt, pseudo,
-                     '--crf', '--cfg-options'] + data_opts)
-        if kind == 'prototypes':
-            ckpt = osp.join(work_dir, 'class_prototypes.pth')
-            opts += ['model.decode_head.predict_with=prototypes']
-            if not args.collect or not osp.isfile(ckpt):
-                run([osp.join(ROOT, 'tools/spml_class_prototypes.py'),
-                     config, base_ckpt, ckpt, '--cfg-options'] + data_opts)
-        elif not args.collect:
-            run([osp.join(ROOT, 'tools/train.py'), config, '--work-dir',
-                 work_dir, '--cfg-options'] + opts)
-        # evaluations: (options, folder) of the plain and the CRF one
-        evals = {}
-        if kind == 'prototypes':
-            evals['plain'] = ([], 'test')
-        if args.crf_test:
-            evals['crf' if kind != 'stage2' else 'plain'] = (
-                ['model.crf=None'] if kind == 'stage2' else CRF_OPTIONS,
-                'test_no_crf' if kind == 'stage2' else 'test_crf')
-        metrics = {}
-        if kind in ('train', 'follow', 'stage2'):
-            metrics['crf' if kind == 'stage2' else 'plain'] = read_metrics(
-                osp.join(work_dir, '*', 'vis_data', '*.json'))
-        for which, (extra, folder) in evals.items():
-            test_dir = osp.join(work_dir, folder)
-            pattern = osp.join(test_dir, '*', '*.json')
-            if not args.collect or not glob.glob(pattern):
-                ckpt = osp.join(work_dir, 'class_prototypes.pth') \
-                    if kind == 'prototypes' else last_checkpoint(work_dir)
-                run([osp.join(ROOT, 'tools/test.py'), config, ckpt,
-                     '--work-dir', test_dir, '--cfg-options'] + opts + extra)
-            metrics[which] = read_metrics(pattern)
-        secs = None if args.collect or kind == 'prototypes' else \
-            time.time() - start
-        plain, crf = metrics.get('plain'), metrics.get('crf')
-        results.append((name, osp.relpath(config, ROOT), plain, crf, secs))
-        print(f'{name}: mIoU ' +
-              (f'{plain["mIoU"]:.2f}' if plain else '-') +
-              (f', with DenseCRF {crf["mIoU"]:.2f}' if crf else ''),
-              flush=True)
-    lines = ['| supervision | config | val mIoU | aAcc | F | J&F | '
-             'mIoU with DenseCRF | train time |',
-             '| --- | --- | --- | --- | --- | --- | --- | --- |']
-    for name, config, m, m_crf, secs in results:
+    for seed in args.seeds or [None]:
+        for key in keys:
+            results.append(run_row(suite_rows, key, seed, args, data_opts,
+                                   scratch))
+    lines = ['| supervision | seed | config | val mIoU | aAcc | F | J&F | '
+             'mIoU with DenseCRF | train time | peak memory (MiB) |',
+             '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |']
+    for r in results:
+        m, m_crf = r['plain'], r['crf']
         cells = ['-'] * 4 if m is None else [
             f'{m[k]:.2f}' for k in ('mIoU', 'aAcc', 'F', 'J&F')]
-        lines.append(f'| {name} | `{config}` | ' + ' | '.join(cells) + ' | ' +
-                     ('-' if m_crf is None else f'{m_crf["mIoU"]:.2f}') +
-                     ' | ' + ('-' if secs is None else f'{secs / 60:.1f} min')
-                     + ' |')
+        lines.append(
+            f'| {r["name"]} | {"-" if r["seed"] is None else r["seed"]} | '
+            f'`{r["config"]}` | ' + ' | '.join(cells) + ' | ' +
+            ('-' if m_crf is None else f'{m_crf["mIoU"]:.2f}') + ' | ' +
+            ('-' if r['secs'] is None else f'{r["secs"] / 60:.1f} min') +
+            ' | ' + ('-' if r['peak_rss_mib'] is None else
+                     f'{r["peak_rss_mib"]:.0f}') + ' |')
+    if args.seeds:
+        lines += [''] + summary(results, keys, suite_rows)
+    write_tables(args.out, lines, results)
+
+
+def run_row(suite_rows, key, seed, args, data_opts, scratch):
+    """Trains or evaluates one row for one seed; returns its results."""
+    name, config, kind, base = suite_rows[key]
+    config = osp.join(ROOT, config)
+    work_dir = work_dir_of(suite_rows, args.work_dir, key, seed)
+    opts = data_opts + list(args.cfg_options)
+    if seed is not None:
+        opts.append(f'randomness.seed={seed}')
+    base_ckpt = None if base is None else last_checkpoint(
+        work_dir_of(suite_rows, args.work_dir, base, seed))
+    start = time.time()
+    peak = None
+    # written when a training run finishes: a later call does not redo it
+    run_info = osp.join(work_dir, 'bench_run.json')
+    if kind == 'train':
+        opts += scratch
+    elif kind in ('follow', 'stage2'):
+        opts += [f'load_from={base_ckpt}']
+    if kind == 'stage2':
+        pseudo = osp.join(args.work_dir, 'pseudo_labels',
+                          key + ('' if seed is None else f'_seed{seed}'))
+        opts += [f'train_dataloader.dataset.weak_ann.dir={pseudo}']
+        if not args.collect:
+            run([osp.join(ROOT, 'tools/spml_pseudo_labels.py'),
+                 osp.join(ROOT, suite_rows[base][1]), base_ckpt, pseudo,
+                 '--crf', '--cfg-options'] + data_opts)
+    if kind == 'prototypes':
+        ckpt = osp.join(work_dir, 'class_prototypes.pth')
+        opts += ['model.decode_head.predict_with=prototypes']
+        if not args.collect or not osp.isfile(ckpt):
+            run([osp.join(ROOT, 'tools/spml_class_prototypes.py'), config,
+                 base_ckpt, ckpt, '--cfg-options'] + data_opts)
+    elif not args.collect and not osp.isfile(run_info):
+        peak = run([osp.join(ROOT, 'tools/train.py'), config, '--work-dir',
+                    work_dir, '--cfg-options'] + opts)
+        with open(run_info, 'w') as f:
+            json.dump(dict(secs=time.time() - start, peak_rss_mib=peak), f)
+    secs = None
+    if osp.isfile(run_info):
+        with open(run_info) as f:
+            info = json.load(f)
+        secs, peak = info['secs'], info['peak_rss_mib']
+    # evaluations: (options, folder) of the plain and the CRF one
+    evals = {}
+    if kind == 'prototypes':
+        evals['plain'] = ([], 'test')
+    if args.crf_test:
+        evals['crf' if kind != 'stage2' else 'plain'] = (
+            ['model.crf=None'] if kind == 'stage2' else CRF_OPTIONS,
+            'test_no_crf' if kind == 'stage2' else 'test_crf')
+    metrics = {}
+    if kind in ('train', 'follow', 'stage2'):
+        metrics['crf' if kind == 'stage2' else 'plain'] = read_metrics(
+            osp.join(work_dir, '*', 'vis_data', '*.json'))
+    for which, (extra, folder) in evals.items():
+        test_dir = osp.join(work_dir, folder)
+        pattern = osp.join(test_dir, '*', '*.json')
+        if not args.collect or not glob.glob(pattern):
+            ckpt = osp.join(work_dir, 'class_prototypes.pth') \
+                if kind == 'prototypes' else last_checkpoint(work_dir)
+            run([osp.join(ROOT, 'tools/test.py'), config, ckpt, '--work-dir',
+                 test_dir, '--cfg-options'] + opts + extra)
+        metrics[which] = read_metrics(pattern)
+    plain, crf = metrics.get('plain'), metrics.get('crf')
+    print(f'{name} (seed {seed}): mIoU ' +
+          (f'{plain["mIoU"]:.2f}' if plain else '-') +
+          (f', with DenseCRF {crf["mIoU"]:.2f}' if crf else ''), flush=True)
+    return dict(key=key, name=name, seed=seed,
+                config=osp.relpath(config, ROOT), plain=plain, crf=crf,
+                secs=secs, peak_rss_mib=peak)
+
+
+def summary(results, keys, suite_rows):
+    """Mean +- std over seeds of every row, and its ratio to full
+    supervision's mean."""
+    by_key = {key: [r for r in results if r['key'] == key and r['plain']]
+              for key in keys}
+    full = by_key.get('full')
+    full_mean = mean_std([r['plain']['mIoU'] for r in full])[0] \
+        if full else None
+    lines = ['| supervision | seeds | val mIoU (mean +- std) | per seed | '
+             'J&F (mean) | weak / full | peak memory (MiB) |',
+             '| --- | --- | --- | --- | --- | --- | --- |']
+    for key in keys:
+        runs = by_key[key]
+        if not runs:
+            continue
+        mious = [r['plain']['mIoU'] for r in runs]
+        mean, std = mean_std(mious)
+        jf = statistics.fmean(r['plain']['J&F'] for r in runs)
+        peaks = [r['peak_rss_mib'] for r in runs if r['peak_rss_mib']]
+        ratio = '-' if full_mean is None else f'{mean / full_mean:.3f}'
+        lines.append(
+            f'| {suite_rows[key][0]} | {len(runs)} | {mean:.2f} +- {std:.2f}'
+            f' | {", ".join(f"{v:.2f}" for v in mious)} | {jf:.2f} | '
+            f'{ratio} | ' + (f'{max(peaks):.0f}' if peaks else '-') + ' |')
+    return lines
+
+
+def write_tables(out, lines, results):
     table = '\n'.join(lines)
     print(table)
-    if args.out:
-        with open(args.out, 'w') as f:
+    if out:
+        with open(out, 'w') as f:
             f.write(table + '\n')
+        with open(osp.splitext(out)[0] + '.json', 'w') as f:
+            json.dump(results, f, indent=1)
 
 
 if __name__ == '__main__':

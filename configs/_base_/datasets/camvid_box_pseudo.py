@@ -1,0 +1,14 @@
+# camvid_label_map.py reading the dense pseudo-masks of the boxes derived from
+# the masks (one box per segment of at least 20 pixels), made once by
+#   python tools/weak_to_pseudo_masks.py \
+#       configs/baseline/pce_deeplabv3_lite0-d16_1xb8-1k_camvid-176x176_point.py \
+#       work_dirs/camvid_box_pseudo_masks --box-background none \
+#       --cfg-options train_dataloader.dataset.weak_label=boxes
+# (method 'auto': rw+crf for boxes, the best of
+# benchmarks/results/pseudo_masks.json). CamVid has no background class:
+# pixels outside every box stay unlabelled.
+_base_ = ['./camvid_label_map.py']
+train_dataloader = dict(
+    dataset=dict(
+        weak_ann=dict(
+            dir='{{fileDirname}}/../../../work_dirs/camvid_box_pseudo_masks')))

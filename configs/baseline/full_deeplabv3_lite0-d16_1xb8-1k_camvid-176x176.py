@@ -1,0 +1,17 @@
+# Full supervision on CamVid with DeepLabV3 on the ImageNet-pretrained
+# EfficientNet-Lite0 at output stride 16 (ASPP of 128 channels, BN), 8 crops
+# of 176x176 per iteration, 1k iterations (SGD lr 0.02, poly): the reference
+# row of the Lite0 CamVid benchmark (benchmarks/weak_vs_full.py --suite
+# camvid-lite0). The 3k curve of the same model:
+# full_deeplabv3_lite0-d16_1xb8-3k_camvid-176x176.py.
+_base_ = [
+    '../_base_/models/pce_deeplabv3_lite0-d16.py',
+    '../_base_/datasets/camvid_full.py', '../_base_/default_runtime.py',
+    '../_base_/schedules/schedule_1k.py'
+]
+crop_size = (176, 176)
+norm_cfg = dict(type='BN', requires_grad=True)
+model = dict(
+    data_preprocessor=dict(size=crop_size),
+    decode_head=dict(channels=128, num_classes=11, norm_cfg=norm_cfg))
+randomness = dict(seed=0, deterministic=False)
