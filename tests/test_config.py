@@ -73,14 +73,25 @@ def test_schedule_fits(path):
     """The poly decay ends at the last iteration, validation and checkpoints
     fall on it, and the iterations and batch size are those of the name."""
     cfg = _load(path)
-    max_iters = cfg.train_cfg.max_iters
     assert len(cfg.param_scheduler) == 1
     poly = cfg.param_scheduler[0]
-    assert poly.type == 'PolyLR' and not poly.by_epoch
+    assert poly.type == 'PolyLR'
+    name = osp.basename(path)
+    if cfg.train_cfg.type == 'EpochBasedTrainLoop':  # the CAM schedules
+        epochs = cfg.train_cfg.max_epochs
+        assert poly.by_epoch and poly.convert_to_iter_based
+        assert (poly.begin, poly.end) == (0, epochs)
+        assert epochs % cfg.train_cfg.val_interval == 0
+        assert epochs % cfg.default_hooks.checkpoint.interval == 0
+        assert cfg.train_dataloader.sampler.type == 'DefaultSampler'
+        m = re.search(rf'_\d+xb(\d+)-{epochs}e_', name)
+        assert m and cfg.train_dataloader.batch_size == int(m.group(1))
+        return
+    max_iters = cfg.train_cfg.max_iters
+    assert not poly.by_epoch
     assert (poly.begin, poly.end) == (0, max_iters)
     assert max_iters % cfg.train_cfg.val_interval == 0
     assert max_iters % cfg.default_hooks.checkpoint.interval == 0
-    name = osp.basename(path)
     iters = _iters_in_name(name)
     if iters is not None:
         assert max_iters == iters

@@ -2,4 +2,5 @@ from .backbones import *  # noqa: F401,F403
 from .decode_heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .segmentors import *  # noqa: F401,F403
-from .utils import dense_crf  # noqa: F401
+from .utils import (HybridSpatialPyramidPooling,  # noqa: F401
+                    VisualWordsEncoder, dense_crf)

@@ -1,3 +1,4 @@
+from .cam_head import CAMHead
 from .spml_head import SPMLHead
 
-__all__ = ['SPMLHead']
+__all__ = ['CAMHead', 'SPMLHead']

@@ -1,3 +1,4 @@
+from .cam_encoder_decoder import CAMEncoderDecoder
 from .crf_encoder_decoder import CRFEncoderDecoder
 
-__all__ = ['CRFEncoderDecoder']
+__all__ = ['CAMEncoderDecoder', 'CRFEncoderDecoder']
