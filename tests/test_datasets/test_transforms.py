@@ -110,6 +110,20 @@ def test_rasterize_weak_target_boxes_and_points():
     ])
 
 
+def test_pack_refuses_tags_outside_the_classes():
+    results = sample()
+    results.update(weak_label='tags', num_classes=5,
+                   gt_tags=np.array([1, 5]), img_path='x.png',
+                   weak_ann_file='tags.txt', seg_map_path=None,
+                   scale_factor=(1., 1.), flip=False, flip_direction=None,
+                   reduce_zero_label=False)
+    del results['gt_weak_seg_map']
+    results['seg_fields'] = []
+    with pytest.raises(ValueError,
+                       match=r'tags.txt: tags \[1, 5\] of x.png outside'):
+        PackWeakSegInputs()(results)
+
+
 def test_pack_weak_inputs():
     results = sample()
     results.update(weak_label='points', num_classes=5,

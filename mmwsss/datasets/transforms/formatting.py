@@ -95,8 +95,15 @@ class PackWeakSegInputs(PackSegInputs):
                 results['gt_superpixels'][None].astype(np.int64)))
         num_classes = results.get('num_classes')
         if num_classes is not None and 'gt_tags' in results:
+            given = np.asarray(results['gt_tags']).reshape(-1)
+            if given.size and (given.min() < 0 or given.max() >= num_classes):
+                raise ValueError(
+                    f'{results.get("weak_ann_file", results.get("img_path"))}'
+                    f': tags {given.tolist()} of '
+                    f'{results.get("img_path")} outside the '
+                    f'{num_classes} classes [0, {num_classes})')
             tags = torch.zeros(num_classes)
-            tags[torch.as_tensor(results['gt_tags'], dtype=torch.long)] = 1
+            tags[torch.as_tensor(given, dtype=torch.long)] = 1
             sample.gt_tags = tags
         if 'gt_points' in results:
             sample.gt_points = InstanceData(
