@@ -92,6 +92,16 @@ def test_bad_cam_file_is_named(tmp_path):
                           str(tmp_path / 'images')])
 
 
+def test_cam_of_more_classes_than_the_dataset_is_named(tmp_path):
+    write_cam(tmp_path / 'cams', 'many', np.zeros((1, 4, 4)), keys=(2, ))
+    write_image(tmp_path / 'images', 'many', 4, 4)
+    with pytest.raises(ValueError, match=r'many\.npy: keys \[2\] outside '
+                       r'\[0, 2\)'):
+        load_tool().main([str(tmp_path / 'cams'), str(tmp_path / 'out'),
+                          '--classes', 'bg,a,b', '--img-dir',
+                          str(tmp_path / 'images')])
+
+
 def test_cam_of_another_size_than_its_image(tmp_path):
     tool = load_tool()
     write_cam(tmp_path / 'cams', 'a', np.ones((1, 4, 6), np.float32))
