@@ -95,7 +95,8 @@ def test_visual_words_losses_and_word_cams():
     assert set(losses) == {'loss_cls', 'loss_word', 'loss_w2i'}
     words = head.visual_words(feats)
     tags = torch.tensor([[0., 1., 0.], [1., 1., 1.]])
-    w2i = words['hist'] @ head.conv_w2i.weight.flatten(1).T
+    # the summed assignments (25 positions) through W_w2i
+    w2i = words['assign'].sum((2, 3)) @ head.conv_w2i.weight.flatten(1).T
     assert torch.allclose(losses['loss_w2i'],
                           torch.nn.MultiLabelSoftMarginLoss()(w2i, tags),
                           atol=1e-6)
@@ -245,3 +246,32 @@ def test_saved_cams_read_back_by_the_pseudo_label_tool(tmp_path):
     np.testing.assert_equal(np.load(tmp_path / 'x.npy',
                                     allow_pickle=True).item()['keys'],
                             [1, 3])
+
+
+def test_word_branch_modes():
+    model = build_model(dict(scales=(1.0, ), flip=False),
+                        visual_words=dict(type='VisualWordsEncoder',
+                                          num_words=8))
+    x = torch.randn(1, 3, 32, 32)
+    head = model.decode_head
+    with torch.no_grad():
+        out = head.forward_cams(model.extract_feat(x))
+
+    def up(m):
+        return F.interpolate(m, size=(32, 32), mode='bilinear',
+                             align_corners=False)
+
+    img, words = up(out['cams']), up(out['word_cams'])
+    norm = model.normalise
+    tags = [sample([1, 1, 1, 1])]
+    model.cam_cfg['word_branch'] = None
+    assert torch.allclose(model.cams(x, tags), norm(img), atol=1e-6)
+    model.cam_cfg['word_branch'] = 'max'
+    assert torch.allclose(model.cams(x, tags),
+                          torch.maximum(norm(img), norm(words)), atol=1e-6)
+    model.cam_cfg['word_branch'] = 'minmax'
+    shifted = words - words.amin((2, 3), keepdim=True)
+    assert torch.allclose(model.cams(x, tags),
+                          torch.maximum(norm(img), norm(shifted)), atol=1e-6)
+    with pytest.raises(ValueError, match='word_branch'):
+        build_model(dict(word_branch='mean'))

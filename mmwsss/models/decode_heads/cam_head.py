@@ -70,8 +70,12 @@ class CAMHead(BaseDecodeHead):
       the un-normalised RGB in [0, 1], given by
       :class:`~mmwsss.models.CAMEncoderDecoder`);
     - with ``visual_words`` (VWE): the word loss ``L(W_word GAP(F), y_word)``
-      and the word-to-image loss ``L(W_w2i hist, y)``, where ``hist`` and
-      ``y_word`` come from :class:`~mmwsss.models.VisualWordsEncoder`.
+      and the word-to-image loss ``L(W_w2i (h w hist), y)``, where ``hist``
+      (the mean assignment) and ``y_word`` come from
+      :class:`~mmwsss.models.VisualWordsEncoder`. The histogram enters as the
+      sum of the assignments over the positions, as in the authors' code:
+      with the mean, the word-to-image logits (about 1/k per word) barely
+      move under SGD and that loss stays at log 2.
 
     CAMs for inference (:meth:`forward_cams`): ``ReLU(s)`` and, with visual
     words, VWE's second branch ``ReLU(W_w2i P)`` (P the word assignment).
@@ -234,7 +238,8 @@ class CAMHead(BaseDecodeHead):
                 self.word_classifier(feats.mean((2, 3))),
                 words['word_labels'])
             losses[self.loss_w2i.loss_name] = self.loss_w2i(
-                F.linear(words['hist'], self.conv_w2i.weight.flatten(1)),
+                F.linear(words['hist'] * (feats.shape[2] * feats.shape[3]),
+                         self.conv_w2i.weight.flatten(1)),
                 tags)
         return losses
 

@@ -12,6 +12,7 @@ from mmwsss.registry import MODELS
 from ..decode_heads.cam_head import sample_tags
 
 CAM_ONLY_KEYS = ('pool', 'visual_words', 'loss_isl', 'loss_fsl')
+WORD_BRANCH = ('max', 'minmax', None)
 
 
 def _head_class(cfg: dict):
@@ -62,7 +63,13 @@ class CAMEncoderDecoder(EncoderDecoder):
     Args:
         cam_cfg (dict): ``scales`` (default (1.0, 0.5, 1.5, 2.0)), ``flip``
             (True), ``bg_threshold`` (0.15, IRN's evaluation threshold),
-            ``use_tags`` (True).
+            ``use_tags`` (True), ``word_branch`` (VWE's word CAMs:
+            ``'max'``, divided by their maximum like the image CAMs, then
+            the element-wise max of the two branches (Eq. 12);
+            ``'minmax'``, min-max normalised first, which removes the
+            near-constant offset that the flat word assignment gives them;
+            None, the image branch alone, as the authors' released inference
+            code does).
         **kwargs: ``EncoderDecoder`` arguments; ``decode_head`` must have
             CAM output.
     """
@@ -74,7 +81,10 @@ class CAMEncoderDecoder(EncoderDecoder):
         check_cam_head(head)
         super().__init__(**kwargs)
         cfg = dict(scales=(1.0, 0.5, 1.5, 2.0), flip=True, bg_threshold=0.15,
-                   use_tags=True)
+                   use_tags=True, word_branch='max')
+        if (cam_cfg or {}).get('word_branch', 'max') not in WORD_BRANCH:
+            raise ValueError(f'cam_cfg.word_branch must be one of '
+                             f'{WORD_BRANCH}, got {cam_cfg["word_branch"]!r}')
         unknown = set(cam_cfg or {}) - set(cfg)
         if unknown:
             raise ValueError(f'unknown cam_cfg keys {sorted(unknown)}; '
@@ -164,8 +174,12 @@ class CAMEncoderDecoder(EncoderDecoder):
         for the others), at the input size."""
         total, logits = self.multi_scale_cams(inputs)
         cams = self.normalise(total['cams'])
-        if 'word_cams' in total:
-            cams = torch.maximum(cams, self.normalise(total['word_cams']))
+        mode = self.cam_cfg['word_branch']
+        if 'word_cams' in total and mode is not None:
+            words = total['word_cams']
+            if mode == 'minmax':
+                words = words - words.amin((2, 3), keepdim=True)
+            cams = torch.maximum(cams, self.normalise(words))
         present = self.present_classes(data_samples, logits)
         return cams * present[:, :, None, None]
 

@@ -1,0 +1,129 @@
+"""CAM pseudo-labels of the CAM family on the training images: GAP, +ISL,
++ISL+FSL (HFPL), HSPP, VWE, VWE+HSPP, same backbone, budget and seeds.
+
+    .venv/bin/python benchmarks/cam_family.py --suite toy|camvid \\
+        [--seeds 0 1] [--only KEY ...] [--out benchmarks/results/cams/SUITE.md] \\
+        [--collect]
+
+Each row trains its config (``tools/train.py``, ``randomness.seed`` per seed,
+work directory ``<work dir>/<config>_seed<N>``), then ``tools/make_cams.py``
+writes the CAMs of the training images (multi-scale, flipped, kept for the
+image tags: the papers' protocol) and scores their pseudo-labels with
+``ContourMetric`` (mIoU = J, F, J&F; per-class IoU). The table gives the mean
++- sample std over seeds and the per-class IoU averaged over seeds; a
+``.json`` beside ``--out`` holds every run. A finished step is not redone.
+"""
+import argparse
+import json
+import os.path as osp
+import statistics
+import sys
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from weak_vs_full import ROOT, last_checkpoint, mean_std, run  # noqa: E402
+
+TOY = 'r18-tiny_1xb8-400it_toy-64x64_tag'
+CAMVID = 'lite0-d16_1xb8-1k_camvid-176x176_tag'
+# key, table name, config prefix, make_cams options (rows with options share
+# the training run of their config)
+ROWS = [
+    ('gap', 'GAP', 'cam/cam', []),
+    ('isl', 'GAP + ISL', 'hfpl/hfpl-isl', []),
+    ('isl-fsl', 'GAP + ISL + FSL', 'hfpl/hfpl-isl-fsl', []),
+    ('hspp', 'HSPP', 'vwe/hspp', []),
+    ('isl-fsl-hspp', 'HSPP + ISL + FSL', 'hfpl/hfpl-isl-fsl-hspp', []),
+    ('vwe', 'VWE (two-branch max)', 'vwe/vwe', []),
+    ('vwe-hspp', 'VWE + HSPP (two-branch max)', 'vwe/vwe-hspp', []),
+    ('vwe-hspp-minmax', 'VWE + HSPP (two-branch max, min-max word CAMs)',
+     'vwe/vwe-hspp', ['model.cam_cfg.word_branch=minmax']),
+    ('vwe-hspp-image', 'VWE + HSPP (image branch)', 'vwe/vwe-hspp',
+     ['model.cam_cfg.word_branch=None']),
+]
+SUITES = dict(toy=(TOY, 'data/toy'), camvid=(CAMVID, 'data/camvid'))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--suite', choices=list(SUITES), default='toy')
+    parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1])
+    parser.add_argument('--only', nargs='+',
+                        choices=[row[0] for row in ROWS])
+    parser.add_argument('--work-dir')
+    parser.add_argument('--out')
+    parser.add_argument('--collect', action='store_true',
+                        help='run nothing, tabulate what is there')
+    args = parser.parse_args()
+    suffix, data_root = SUITES[args.suite]
+    data_root = osp.join(ROOT, data_root)
+    work_root = args.work_dir or osp.join(ROOT, 'work_dirs',
+                                          f'cams_{args.suite}')
+    if args.suite == 'toy' and not osp.isdir(data_root):
+        from mmwsss.datasets import make_toy_dataset
+        make_toy_dataset(data_root)
+    data_opts = [f'{split}_dataloader.dataset.data_root={data_root}'
+                 for split in ('train', 'val', 'test')]
+    runs = []
+    for seed in args.seeds:
+        for key, name, prefix, cam_opts in ROWS:
+            if args.only and key not in args.only:
+                continue
+            config = osp.join(ROOT, 'configs', f'{prefix}_{suffix}.py')
+            work_dir = osp.join(work_root, f'{osp.basename(prefix)}_'
+                                f'{suffix}_seed{seed}')
+            scores = osp.join(work_dir, 'cams.json' if not cam_opts else
+                              f'cams_{key}.json')
+            if not osp.isfile(scores):
+                if args.collect:
+                    continue
+                if not osp.isfile(osp.join(work_dir, 'last_checkpoint')):
+                    run([osp.join(ROOT, 'tools/train.py'), config,
+                         '--work-dir', work_dir, '--cfg-options',
+                         f'randomness.seed={seed}'] + data_opts)
+                run([osp.join(ROOT, 'tools/make_cams.py'), config,
+                     last_checkpoint(work_dir), osp.join(work_dir, 'cams'),
+                     '--out-json', scores, '--cfg-options'] + data_opts +
+                    cam_opts)
+            with open(scores) as f:
+                runs.append(dict(json.load(f), key=key, name=name,
+                                 seed=seed,
+                                 config=osp.relpath(config, ROOT)))
+    write(runs, args.out)
+
+
+def write(runs, out):
+    lines = ['| CAMs | seeds | mIoU (mean +- std) | per seed | J&F (mean) | '
+             'F (mean) |', '| --- | --- | --- | --- | --- | --- |']
+    classes = None
+    per_class = []
+    for key, name, _, _ in ROWS:
+        rows = [r for r in runs if r['key'] == key]
+        if not rows:
+            continue
+        mious = [r['metrics']['mIoU'] for r in rows]
+        mean, std = mean_std(mious)
+        jf = statistics.fmean(r['metrics']['J&F'] for r in rows)
+        f = statistics.fmean(r['metrics']['F'] for r in rows)
+        lines.append(f'| {name} | {len(rows)} | {mean:.2f} +- {std:.2f} | '
+                     f'{", ".join(f"{v:.2f}" for v in mious)} | {jf:.2f} | '
+                     f'{f:.2f} |')
+        classes = list(rows[0]['per_class_iou'])
+        per_class.append((name, [
+            statistics.fmean(r['per_class_iou'][c] or 0.0 for r in rows)
+            for c in classes
+        ]))
+    if classes:
+        lines += ['', '| CAMs | ' + ' | '.join(classes) + ' |',
+                  '| --- |' + ' --- |' * len(classes)]
+        lines += [f'| {name} | ' + ' | '.join(f'{v:.1f}' for v in values) +
+                  ' |' for name, values in per_class]
+    table = '\n'.join(lines)
+    print(table)
+    if out:
+        with open(out, 'w') as fh:
+            fh.write(table + '\n')
+        with open(osp.splitext(out)[0] + '.json', 'w') as fh:
+            json.dump(runs, fh, indent=1)
+
+
+if __name__ == '__main__':
+    main()

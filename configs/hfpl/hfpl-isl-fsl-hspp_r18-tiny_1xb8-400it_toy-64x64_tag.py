@@ -1,0 +1,7 @@
+# HFPL's ISL and FSL with VWE's HSPP in place of GAP: the combination of the
+# CAM family's parts that helped on the toy set (benchmarks/cam_family.py).
+_base_ = ['./hfpl-isl-fsl_r18-tiny_1xb8-400it_toy-64x64_tag.py']
+model = dict(
+    decode_head=dict(
+        pool=dict(type='HybridSpatialPyramidPooling', levels=(1, 2, 4),
+                  gamma=2.0)))
