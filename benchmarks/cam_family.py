@@ -9,7 +9,8 @@ Each row trains its config (``tools/train.py``, ``randomness.seed`` per seed,
 work directory ``<work dir>/<config>_seed<N>``), then ``tools/make_cams.py``
 writes the CAMs of the training images (multi-scale, flipped, kept for the
 image tags: the papers' protocol) and scores their pseudo-labels with
-``ContourMetric`` (mIoU = J, F, J&F; per-class IoU). The table gives the mean
+``ContourMetric`` (mIoU = J, F, J&F; per-class IoU). Rows that differ in
+their CAM inference only share a training run. The table gives the mean
 +- sample std over seeds and the per-class IoU averaged over seeds; a
 ``.json`` beside ``--out`` holds every run. A finished step is not redone.
 """
@@ -24,20 +25,25 @@ from weak_vs_full import ROOT, last_checkpoint, mean_std, run  # noqa: E402
 
 TOY = 'r18-tiny_1xb8-400it_toy-64x64_tag'
 CAMVID = 'lite0-d16_1xb8-1k_camvid-176x176_tag'
-# key, table name, config prefix, make_cams options (rows with options share
-# the training run of their config)
+# key, table name, config prefix, training options, make_cams options, the
+# key whose training run the row shares (None: its own)
 ROWS = [
-    ('gap', 'GAP', 'cam/cam', []),
-    ('isl', 'GAP + ISL', 'hfpl/hfpl-isl', []),
-    ('isl-fsl', 'GAP + ISL + FSL', 'hfpl/hfpl-isl-fsl', []),
-    ('hspp', 'HSPP', 'vwe/hspp', []),
-    ('isl-fsl-hspp', 'HSPP + ISL + FSL', 'hfpl/hfpl-isl-fsl-hspp', []),
-    ('vwe', 'VWE (two-branch max)', 'vwe/vwe', []),
-    ('vwe-hspp', 'VWE + HSPP (two-branch max)', 'vwe/vwe-hspp', []),
+    ('gap', 'GAP', 'cam/cam', [], [], None),
+    ('isl', 'GAP + ISL', 'hfpl/hfpl-isl', [], [], None),
+    ('isl-fsl', 'GAP + ISL + FSL', 'hfpl/hfpl-isl-fsl', [], [], None),
+    ('hspp', 'HSPP', 'vwe/hspp', [], [], None),
+    ('isl-fsl-hspp', 'HSPP + ISL + FSL', 'hfpl/hfpl-isl-fsl-hspp', [], [],
+     None),
+    ('vwe', 'VWE (two-branch max)', 'vwe/vwe', [], [], None),
+    ('vwe-hspp', 'VWE + HSPP (two-branch max)', 'vwe/vwe-hspp', [], [],
+     None),
     ('vwe-hspp-minmax', 'VWE + HSPP (two-branch max, min-max word CAMs)',
-     'vwe/vwe-hspp', ['model.cam_cfg.word_branch=minmax']),
-    ('vwe-hspp-image', 'VWE + HSPP (image branch)', 'vwe/vwe-hspp',
-     ['model.cam_cfg.word_branch=None']),
+     'vwe/vwe-hspp', [], ['model.cam_cfg.word_branch=minmax'], 'vwe-hspp'),
+    ('vwe-hspp-image', 'VWE + HSPP (image branch)', 'vwe/vwe-hspp', [],
+     ['model.cam_cfg.word_branch=None'], 'vwe-hspp'),
+    ('vwe-hspp-t0.1', 'VWE + HSPP, temperature 0.1 (two-branch max)',
+     'vwe/vwe-hspp',
+     ['model.decode_head.visual_words.temperature=0.1'], [], None),
 ]
 SUITES = dict(toy=(TOY, 'data/toy'), camvid=(CAMVID, 'data/camvid'))
 
@@ -64,25 +70,24 @@ def main():
                  for split in ('train', 'val', 'test')]
     runs = []
     for seed in args.seeds:
-        for key, name, prefix, cam_opts in ROWS:
+        for key, name, prefix, train_opts, cam_opts, shared in ROWS:
             if args.only and key not in args.only:
                 continue
             config = osp.join(ROOT, 'configs', f'{prefix}_{suffix}.py')
-            work_dir = osp.join(work_root, f'{osp.basename(prefix)}_'
-                                f'{suffix}_seed{seed}')
-            scores = osp.join(work_dir, 'cams.json' if not cam_opts else
-                              f'cams_{key}.json')
+            work_dir = osp.join(work_root,
+                                f'{shared or key}_{suffix}_seed{seed}')
+            scores = osp.join(work_dir, f'cams_{key}.json')
             if not osp.isfile(scores):
                 if args.collect:
                     continue
                 if not osp.isfile(osp.join(work_dir, 'last_checkpoint')):
                     run([osp.join(ROOT, 'tools/train.py'), config,
                          '--work-dir', work_dir, '--cfg-options',
-                         f'randomness.seed={seed}'] + data_opts)
+                         f'randomness.seed={seed}'] + data_opts + train_opts)
                 run([osp.join(ROOT, 'tools/make_cams.py'), config,
                      last_checkpoint(work_dir), osp.join(work_dir, 'cams'),
                      '--out-json', scores, '--cfg-options'] + data_opts +
-                    cam_opts)
+                    train_opts + cam_opts)
             with open(scores) as f:
                 runs.append(dict(json.load(f), key=key, name=name,
                                  seed=seed,
@@ -95,7 +100,7 @@ def write(runs, out):
              'F (mean) |', '| --- | --- | --- | --- | --- | --- |']
     classes = None
     per_class = []
-    for key, name, _, _ in ROWS:
+    for key, name, *_ in ROWS:
         rows = [r for r in runs if r['key'] == key]
         if not rows:
             continue

@@ -26,9 +26,15 @@ class VisualWordsEncoder(nn.Module):
     Args:
         in_channels (int): Feature dimension ``d``.
         num_words (int): Codebook size ``k``. Defaults to 256.
+        temperature (float): The softmax is over ``S_ij / temperature``;
+            1.0 (default) is the paper's. With cosines in [-1, 1] the
+            paper's assignment is close to uniform (at most e^2 between
+            two words); a smaller temperature sharpens it (an ablation, not
+            the paper's method).
     """
 
-    def __init__(self, in_channels: int, num_words: int = 256):
+    def __init__(self, in_channels: int, num_words: int = 256,
+                 temperature: float = 1.0):
         super().__init__()
         for name, value in (('in_channels', in_channels),
                             ('num_words', num_words)):
@@ -38,6 +44,9 @@ class VisualWordsEncoder(nn.Module):
                                  f'{value!r}')
         self.in_channels = in_channels
         self.num_words = num_words
+        if not temperature > 0:
+            raise ValueError(f'temperature must be > 0, got {temperature!r}')
+        self.temperature = float(temperature)
         self.codebook = nn.Parameter(torch.empty(num_words, in_channels))
         self.reset_parameters()
 
@@ -77,7 +86,7 @@ class VisualWordsEncoder(nn.Module):
         codebook = self.codebook.to(feats.dtype)
         cosine = torch.einsum('bdhw,kd->bkhw', F.normalize(feats, dim=1),
                               F.normalize(codebook, dim=1))
-        assign = cosine.softmax(dim=1)
+        assign = (cosine / self.temperature).softmax(dim=1)
         hist = assign.mean(dim=(2, 3))
         with torch.no_grad():
             winners = cosine.argmax(dim=1).flatten(1)  # (B, h*w)
@@ -86,4 +95,5 @@ class VisualWordsEncoder(nn.Module):
         return dict(assign=assign, hist=hist, word_labels=word_labels)
 
     def extra_repr(self) -> str:
-        return f'in_channels={self.in_channels}, num_words={self.num_words}'
+        return (f'in_channels={self.in_channels}, num_words={self.num_words}, '
+                f'temperature={self.temperature}')
