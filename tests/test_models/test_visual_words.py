@@ -84,3 +84,23 @@ def test_errors():
                    dict(in_channels=4, num_words=2.0)):
         with pytest.raises(ValueError):
             VisualWordsEncoder(**kwargs)
+
+
+def test_temperature_divides_the_cosines():
+    torch.manual_seed(0)
+    enc = VisualWordsEncoder(in_channels=4, num_words=5, temperature=0.1)
+    feats = torch.randn(1, 4, 2, 3)
+    out = enc(feats)
+    f = feats[0, :, 1, 2]
+    cos = torch.stack([
+        torch.dot(f, w) / (f.norm() * w.norm()) for w in enc.codebook
+    ])
+    expected = torch.exp(cos / 0.1) / torch.exp(cos / 0.1).sum()
+    assert torch.allclose(out['assign'][0, :, 1, 2], expected, atol=1e-5)
+    # sharper than the paper's softmax, same arg-max words
+    plain = VisualWordsEncoder(in_channels=4, num_words=5)
+    plain.codebook.data.copy_(enc.codebook.data)
+    assert torch.equal(plain(feats)['word_labels'], out['word_labels'])
+    assert out['assign'].amax(1).mean() > plain(feats)['assign'].amax(1).mean()
+    with pytest.raises(ValueError, match='temperature'):
+        VisualWordsEncoder(in_channels=4, temperature=0)
