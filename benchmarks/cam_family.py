@@ -21,7 +21,8 @@ import statistics
 import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from weak_vs_full import ROOT, last_checkpoint, mean_std, run  # noqa: E402
+from weak_vs_full import (ROOT, last_checkpoint, mean_std, run,  # noqa: E402
+                          write_tables)
 
 TOY = 'r18-tiny_1xb8-400it_toy-64x64_tag'
 CAMVID = 'lite0-d16_1xb8-1k_camvid-176x176_tag'
@@ -121,13 +122,7 @@ def write(runs, out):
                   '| --- |' + ' --- |' * len(classes)]
         lines += [f'| {name} | ' + ' | '.join(f'{v:.1f}' for v in values) +
                   ' |' for name, values in per_class]
-    table = '\n'.join(lines)
-    print(table)
-    if out:
-        with open(out, 'w') as fh:
-            fh.write(table + '\n')
-        with open(osp.splitext(out)[0] + '.json', 'w') as fh:
-            json.dump(runs, fh, indent=1)
+    write_tables(out, lines, runs)
 
 
 if __name__ == '__main__':

@@ -1,6 +1,5 @@
 """A short SPML run on the toy set, shared by the tests of this folder, and
 helpers: a tool loaded as a module, the naive mIoU of a folder of PNGs."""
-import importlib.util
 import os.path as osp
 
 import cv2
@@ -8,19 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from ..conftest import REPO
+from ..conftest import REPO, load_tool  # noqa: F401
 
 SPML_TOY_CONFIG = osp.join(
     REPO, 'configs/spml/spml_r18-tiny_1xb8-400it_toy-64x64_scribble.py')
 SPML_TOY_ITERS = 100
-
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        f'{name}_tool', osp.join(REPO, 'tools', name + '.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
 
 
 def naive_miou(pred_dir, mask_dir, num_classes):

@@ -1,6 +1,5 @@
 """tools/make_cams.py: CAM files, box restriction and scores against a
 direct computation with the model."""
-import importlib.util
 import os.path as osp
 
 import cv2
@@ -8,17 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from ..conftest import REPO
+from ..conftest import REPO, load_tool
 
 CONFIG = osp.join(REPO, 'configs/cam/cam_r18-tiny_1xb8-400it_toy-64x64_tag.py')
-
-
-def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'make_cams_tool', osp.join(REPO, 'tools/make_cams.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
 
 
 @pytest.fixture(scope='module')
@@ -34,7 +25,7 @@ def checkpoint(tmp_path_factory):
 
 
 def run(toy_root, checkpoint, out, *extra, config=CONFIG):
-    return load_tool().main([
+    return load_tool('make_cams').main([
         config, checkpoint, str(out), '--limit', '3', '--device', 'cpu',
         '--cfg-options', f'train_dataloader.dataset.data_root={toy_root}',
         'model.cam_cfg.scales=[1.0]', 'model.cam_cfg.flip=False'
