@@ -10,7 +10,13 @@ work directory ``<work dir>/<config>_seed<N>``), then ``tools/make_cams.py``
 writes the CAMs of the training images (multi-scale, flipped, kept for the
 image tags: the papers' protocol) and scores their pseudo-labels with
 ``ContourMetric`` (mIoU = J, F, J&F; per-class IoU). Rows that differ in
-their CAM inference only share a training run. The table gives the mean
+their CAM inference only share a training run.
+
+``--downstream KEY`` then takes the CAMs of row KEY (each seed's own run),
+turns them into SPML's semantic cues with ``tools/cams_to_pseudo_labels.py``
+(tags; boxes from box-restricted CAMs, ``tools/make_cams.py --boxes``) and
+trains partial CE and SPML from each cue map with the same seed, reporting
+their val mIoU (``<out>_downstream.md``). The table gives the mean
 +- sample std over seeds and the per-class IoU averaged over seeds; a
 ``.json`` beside ``--out`` holds every run. A finished step is not redone.
 """
@@ -21,8 +27,8 @@ import statistics
 import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from weak_vs_full import (ROOT, last_checkpoint, mean_std, run,  # noqa: E402
-                          write_tables)
+from weak_vs_full import (ROOT, last_checkpoint, mean_std,  # noqa: E402
+                          read_metrics, run, write_tables)
 
 TOY = 'r18-tiny_1xb8-400it_toy-64x64_tag'
 CAMVID = 'lite0-d16_1xb8-1k_camvid-176x176_tag'
@@ -47,6 +53,19 @@ ROWS = [
      ['model.decode_head.visual_words.temperature=0.1'], [], None),
 ]
 SUITES = dict(toy=(TOY, 'data/toy'), camvid=(CAMVID, 'data/camvid'))
+# suite: (leaf suffix of the downstream configs, cams_to_pseudo_labels
+# options, box source of the training config)
+DOWNSTREAM = dict(
+    toy=('r18-tiny_1xb8-400it_toy-64x64',
+         ['--img-suffix', '.png', '--classes',
+          'background,disc,square,triangle'],
+         dict(type='voc_xml', dir='weak/Annotations')))
+DOWNSTREAM_ROWS = [
+    ('tag', 'pce', 'tags (partial CE on CAM cues)', 'baseline/pce'),
+    ('tag', 'spml', 'tags (SPML on CAM cues)', 'spml/spml'),
+    ('box', 'pce', 'boxes (partial CE on box CAM cues)', 'baseline/pce'),
+    ('box', 'spml', 'boxes (SPML on box CAM cues)', 'spml/spml'),
+]
 
 
 def main():
@@ -57,6 +76,8 @@ def main():
                         choices=[row[0] for row in ROWS])
     parser.add_argument('--work-dir')
     parser.add_argument('--out')
+    parser.add_argument('--downstream', metavar='KEY',
+                        help='CAM cues of this row -> partial CE and SPML')
     parser.add_argument('--collect', action='store_true',
                         help='run nothing, tabulate what is there')
     args = parser.parse_args()
@@ -94,6 +115,70 @@ def main():
                                  seed=seed,
                                  config=osp.relpath(config, ROOT)))
     write(runs, args.out)
+    if args.downstream:
+        downstream(args, suffix, data_root, work_root, data_opts)
+
+
+def downstream(args, suffix, data_root, work_root, data_opts):
+    """CAM cues of ``args.downstream``'s runs -> partial CE and SPML."""
+    leaf, cue_opts, box_source = DOWNSTREAM[args.suite]
+    key = args.downstream
+    row = next(r for r in ROWS if r[0] == key)
+    runs = []
+    for seed in args.seeds:
+        cam_dir = osp.join(work_root, f'{row[5] or key}_{suffix}_seed{seed}')
+        config = osp.join(ROOT, 'configs', f'{row[2]}_{suffix}.py')
+        cues = {}
+        for kind in ('tag', 'box'):
+            out = osp.join(cam_dir, f'cues_{kind}')
+            cues[kind] = out
+            if osp.isdir(out) or args.collect:
+                continue
+            cams = osp.join(cam_dir, 'cams')
+            opts = list(cue_opts)
+            if kind == 'box':
+                cams = osp.join(cam_dir, 'cams_box')
+                # the CAM config with the boxes as its weak annotation
+                box_config = osp.join(cam_dir, 'box_config.py')
+                with open(box_config, 'w') as f:
+                    f.write(f'_base_ = [{config!r}]\n'
+                            'train_dataloader = dict(dataset=dict(weak_ann='
+                            f'dict(_delete_=True, **{box_source!r})))\n')
+                run([osp.join(ROOT, 'tools/make_cams.py'), box_config,
+                     last_checkpoint(cam_dir), cams, '--boxes',
+                     '--cfg-options'] + data_opts)
+                opts += ['--boxes',
+                         osp.join(data_root, box_source['dir'])]
+            run([osp.join(ROOT, 'tools/cams_to_pseudo_labels.py'), cams, out,
+                 '--img-dir', osp.join(data_root, 'images/train')] + opts)
+        for kind, method, name, prefix in DOWNSTREAM_ROWS:
+            cfg = osp.join(ROOT, 'configs', f'{prefix}_{leaf}_{kind}-cam.py')
+            work_dir = osp.join(work_root, 'downstream',
+                                f'{method}-{kind}_{key}_seed{seed}')
+            if not osp.isfile(osp.join(work_dir, 'last_checkpoint')):
+                if args.collect:
+                    continue
+                run([osp.join(ROOT, 'tools/train.py'), cfg, '--work-dir',
+                     work_dir, '--cfg-options', f'randomness.seed={seed}',
+                     f'train_dataloader.dataset.weak_ann.dir={cues[kind]}']
+                    + data_opts)
+            metrics = read_metrics(osp.join(work_dir, '*', 'vis_data',
+                                            '*.json'))
+            runs.append(dict(key=f'{method}-{kind}', name=name, seed=seed,
+                             config=osp.relpath(cfg, ROOT), metrics=metrics))
+    lines = ['| supervision | seeds | val mIoU (mean +- std) | per seed | '
+             'J&F (mean) |', '| --- | --- | --- | --- | --- |']
+    for kind, method, name, _ in DOWNSTREAM_ROWS:
+        rows = [r for r in runs if r['key'] == f'{method}-{kind}']
+        if not rows:
+            continue
+        mious = [r['metrics']['mIoU'] for r in rows]
+        mean, std = mean_std(mious)
+        jf = statistics.fmean(r['metrics']['J&F'] for r in rows)
+        lines.append(f'| {name} | {len(rows)} | {mean:.2f} +- {std:.2f} | '
+                     f'{", ".join(f"{v:.2f}" for v in mious)} | {jf:.2f} |')
+    write_tables(args.out and osp.splitext(args.out)[0] + '_downstream.md',
+                 lines, runs)
 
 
 def write(runs, out):
