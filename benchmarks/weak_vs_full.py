@@ -186,7 +186,10 @@ def read_metrics(pattern):
     if not logs:
         raise FileNotFoundError(f'{pattern}: no metrics (run it first)')
     rows = [json.loads(line) for line in open(logs[-1])]
-    return [r for r in rows if 'mIoU' in r][-1]
+    rows = [r for r in rows if 'mIoU' in r]
+    if not rows:
+        raise FileNotFoundError(f'{logs[-1]}: no validation yet')
+    return rows[-1]
 
 
 def iteration_times(work_dir, skip=10):
@@ -304,8 +307,13 @@ def main():
     results = []
     for seed in args.seeds or [None]:
         for key in keys:
-            results.append(run_row(suite_rows, key, seed, args, data_opts,
-                                   scratch))
+            try:
+                results.append(run_row(suite_rows, key, seed, args,
+                                       data_opts, scratch))
+            except FileNotFoundError as e:
+                if not args.collect:
+                    raise
+                print(f'skipped ({e})')
     lines = ['| supervision | seed | config | val mIoU | aAcc | F | J&F | '
              'mIoU with DenseCRF | train time | peak memory (MiB) |',
              '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |']
