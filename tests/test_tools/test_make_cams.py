@@ -24,6 +24,11 @@ def checkpoint(tmp_path_factory):
     return path
 
 
+def train_names(toy_root):
+    with open(osp.join(toy_root, 'train.txt')) as f:
+        return f.read().split()
+
+
 def run(toy_root, checkpoint, out, *extra, config=CONFIG):
     return load_tool('make_cams').main([
         config, checkpoint, str(out), '--limit', '3', '--device', 'cpu',
@@ -41,7 +46,7 @@ def test_cam_files_hold_the_tagged_classes(toy_root, checkpoint, tmp_path):
               str(tmp_path / 'labels'))
     classes = ('background', 'disc', 'square', 'triangle')
     tags = load_tag_list(osp.join(toy_root, 'weak/tags.txt'), classes)
-    names = open(osp.join(toy_root, 'train.txt')).read().split()[:3]
+    names = train_names(toy_root)[:3]
     cfg = Config.fromfile(CONFIG)
     cfg.model.cam_cfg.scales = [1.0]
     cfg.model.cam_cfg.flip = False
@@ -85,7 +90,7 @@ def test_box_cams_stay_inside_their_boxes(toy_root, checkpoint, tmp_path):
         '    _delete_=True, type="voc_xml", dir="weak/Annotations")))\n')
     run(toy_root, checkpoint, tmp_path / 'box', '--boxes',
         config=str(config))
-    name = open(osp.join(toy_root, 'train.txt')).read().split()[0]
+    name = train_names(toy_root)[0]
     data = np.load(tmp_path / 'box' / f'{name}.npy', allow_pickle=True).item()
     parsed = parse_voc_xml(
         osp.join(toy_root, 'weak/Annotations', name + '.xml'),
@@ -118,7 +123,7 @@ def test_random_walk_option_walks_the_written_cams(toy_root, checkpoint,
     run(toy_root, checkpoint, tmp_path / 'plain')
     run(toy_root, checkpoint, tmp_path / 'walked', '--random-walk',
         spml_config, spml_ckpt)
-    name = open(osp.join(toy_root, 'train.txt')).read().split()[0]
+    name = train_names(toy_root)[0]
 
     def load(folder):
         return np.load(tmp_path / folder / f'{name}.npy',
