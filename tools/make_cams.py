@@ -22,7 +22,9 @@ propagated by a random walk (64 steps, beta 20, gamma 5) on the embeddings
 of an SPML model of the same images, before the box restriction.
 
 The CAM pseudo-labels are the arg-max of the CAMs and, with a background
-class, ``cam_cfg.bg_threshold``; ``--labels-dir`` writes them as
+class, ``cam_cfg.bg_threshold``; without one (CamVid), pixels where every
+kept CAM is below ``cam_cfg.bg_threshold`` are unlabelled (255, counted as
+wrong by the scores); ``--labels-dir`` writes them as
 ``DIR/NAME.png``, for training configs that read label maps (e.g.
 ``_base_/datasets/camvid_label_map.py``). Where the dataset has dense masks,
 they are scored with
@@ -142,6 +144,9 @@ def main(argv=None):
         if args.boxes or spml is not None:
             sample.pred_sem_seg.data = model.cams_to_scores(
                 cams[None]).argmax(1)
+        if bg is None:  # no background class: weak pixels are unlabelled
+            sample.pred_sem_seg.data[:, cams.amax(0) <
+                                     model.cam_cfg['bg_threshold']] = 255
         if 'gt_tags' in sample and not args.no_tags:
             keys = sample_tags([sample], len(classes), bg, 'cpu')[0]
         else:  # the classes the classifier found

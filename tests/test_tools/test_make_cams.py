@@ -143,3 +143,28 @@ def test_random_walk_option_walks_the_written_cams(toy_root, checkpoint,
     expected = random_walk_cams(spml, item, cams)[plain['keys']]
     np.testing.assert_allclose(walked['high_res'], expected.numpy(),
                                atol=1e-4)
+
+
+def test_without_background_weak_pixels_are_unlabelled(toy_root, tmp_path):
+    from mmengine.config import Config
+
+    from mmwsss.registry import MODELS
+    config = tmp_path / 'no_bg.py'
+    config.write_text(f'_base_ = [{CONFIG!r}]\n'
+                      'model = dict(decode_head=dict(background_index=None),'
+                      ' cam_cfg=dict(bg_threshold=0.5))\n')
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(str(config)).model)
+    ckpt = str(tmp_path / 'no_bg.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta=dict()), ckpt)
+    run(toy_root, ckpt, tmp_path / 'cams', '--labels-dir',
+        str(tmp_path / 'labels'), config=str(config))
+    name = train_names(toy_root)[0]
+    data = np.load(tmp_path / 'cams' / f'{name}.npy', allow_pickle=True).item()
+    labels = cv2.imread(str(tmp_path / 'labels' / f'{name}.png'),
+                        cv2.IMREAD_UNCHANGED)
+    weak = data['high_res'].max(0) < 0.5
+    assert weak.any() and (~weak).any()
+    assert (labels[weak] == 255).all()
+    strong = data['keys'][data['high_res'].argmax(0)]
+    np.testing.assert_array_equal(labels[~weak], strong[~weak])
