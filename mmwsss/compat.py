@@ -23,7 +23,14 @@ installed packages on disk.
    :func:`register_config_scope` adds ``mmwsss`` to that list and resolves it to
    the folder of the imported package, so ``_base_ = 'mmwsss::...'`` works
    (``mmwsss`` must be imported first, as ``tools/*.py`` do).
+4. mmengine never destroys the process group; the gloo group is then torn
+   down during interpreter finalisation, which can abort a finished run
+   ("terminate called without an active exception", seen under heavy CPU
+   load). :func:`finish_distributed`, called by ``tools/train.py`` and
+   ``tools/test.py`` after dropping the runner, destroys it while the
+   interpreter is alive.
 """
+import gc
 import os.path as osp
 
 import torch
@@ -69,12 +76,17 @@ def finish_distributed() -> None:
 
     mmengine leaves it to the interpreter's exit, where gloo's threads can
     still be running and the process aborts ("terminate called without an
-    active exception") after the run has finished.
+    active exception") after the run has finished. Drop the runner first
+    (``del runner``): its DDP wrapper holds the group, which would otherwise
+    outlive this call and still be destroyed at exit. Unreachable objects
+    are collected before the group is destroyed.
     """
     if torch.distributed.is_available() and \
             torch.distributed.is_initialized():
+        gc.collect()
         torch.distributed.barrier()
         torch.distributed.destroy_process_group()
+        gc.collect()
 
 
 def register_config_scope() -> None:

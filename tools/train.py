@@ -64,6 +64,7 @@ def main():
         adapt_cfg_for_device(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
+    del runner  # its DDP wrapper holds the process group
     finish_distributed()
 
 
