@@ -15,7 +15,9 @@ their CAM inference only share a training run.
 ``--downstream KEY`` then takes the CAMs of row KEY (each seed's own run),
 turns them into SPML's semantic cues with ``tools/cams_to_pseudo_labels.py``
 (tags; boxes from box-restricted CAMs, ``tools/make_cams.py --boxes``) and
-trains partial CE and SPML from each cue map with the same seed, reporting
+trains partial CE and SPML from each cue map with the same seed (CamVid,
+without a background class: the CAM pseudo-labels of make_cams.py
+--labels-dir instead of SPML's cues), reporting
 their val mIoU (``<out>_downstream.md``). The table gives the mean
 +- sample std over seeds and the per-class IoU averaged over seeds; a
 ``.json`` beside ``--out`` holds every run. A finished step is not redone.
@@ -53,13 +55,19 @@ ROWS = [
      ['model.decode_head.visual_words.temperature=0.1'], [], None),
 ]
 SUITES = dict(toy=(TOY, 'data/toy'), camvid=(CAMVID, 'data/camvid'))
-# suite: (leaf suffix of the downstream configs, cams_to_pseudo_labels
-# options, box source of the training config)
+# suite: (leaf suffix of the downstream configs, how the cues are made,
+# cams_to_pseudo_labels options, box source of the training config).
+# 'a2': SPML's Appendix A.2 cues (tools/cams_to_pseudo_labels.py, datasets
+# with a background class and VOC XML boxes); 'labels': the CAM pseudo-labels
+# of tools/make_cams.py --labels-dir (datasets without a background class,
+# boxes derived from the masks).
 DOWNSTREAM = dict(
-    toy=('r18-tiny_1xb8-400it_toy-64x64',
+    toy=('r18-tiny_1xb8-400it_toy-64x64', 'a2',
          ['--img-suffix', '.png', '--classes',
           'background,disc,square,triangle'],
-         dict(type='voc_xml', dir='weak/Annotations')))
+         dict(type='voc_xml', dir='weak/Annotations')),
+    camvid=('deeplabv3_lite0-d16_1xb8-1k_camvid-176x176', 'labels', [],
+            None))
 DOWNSTREAM_ROWS = [
     ('tag', 'pce', 'tags (partial CE on CAM cues)', 'baseline/pce'),
     ('tag', 'spml', 'tags (SPML on CAM cues)', 'spml/spml'),
@@ -121,34 +129,38 @@ def main():
 
 def downstream(args, suffix, data_root, work_root, data_opts):
     """CAM cues of ``args.downstream``'s runs -> partial CE and SPML."""
-    leaf, cue_opts, box_source = DOWNSTREAM[args.suite]
+    leaf, recipe, cue_opts, box_source = DOWNSTREAM[args.suite]
     key = args.downstream
     row = next(r for r in ROWS if r[0] == key)
     runs = []
     for seed in args.seeds:
         cam_dir = osp.join(work_root, f'{row[5] or key}_{suffix}_seed{seed}')
         config = osp.join(ROOT, 'configs', f'{row[2]}_{suffix}.py')
+        ckpt = last_checkpoint(cam_dir)
         cues = {}
         for kind in ('tag', 'box'):
             out = osp.join(cam_dir, f'cues_{kind}')
             cues[kind] = out
             if osp.isdir(out) or args.collect:
                 continue
-            cams = osp.join(cam_dir, 'cams')
+            cams = osp.join(cam_dir, 'cams' if kind == 'tag' else 'cams_box')
+            box = ['--boxes'] if kind == 'box' else []
+            if recipe == 'labels':
+                run([osp.join(ROOT, 'tools/make_cams.py'), config, ckpt, cams,
+                     '--labels-dir', out] + box + ['--cfg-options'] +
+                    data_opts + row[4])
+                continue
             opts = list(cue_opts)
             if kind == 'box':
-                cams = osp.join(cam_dir, 'cams_box')
                 # the CAM config with the boxes as its weak annotation
                 box_config = osp.join(cam_dir, 'box_config.py')
                 with open(box_config, 'w') as f:
                     f.write(f'_base_ = [{config!r}]\n'
                             'train_dataloader = dict(dataset=dict(weak_ann='
                             f'dict(_delete_=True, **{box_source!r})))\n')
-                run([osp.join(ROOT, 'tools/make_cams.py'), box_config,
-                     last_checkpoint(cam_dir), cams, '--boxes',
-                     '--cfg-options'] + data_opts)
-                opts += ['--boxes',
-                         osp.join(data_root, box_source['dir'])]
+                run([osp.join(ROOT, 'tools/make_cams.py'), box_config, ckpt,
+                     cams, '--boxes', '--cfg-options'] + data_opts + row[4])
+                opts += ['--boxes', osp.join(data_root, box_source['dir'])]
             run([osp.join(ROOT, 'tools/cams_to_pseudo_labels.py'), cams, out,
                  '--img-dir', osp.join(data_root, 'images/train')] + opts)
         for kind, method, name, prefix in DOWNSTREAM_ROWS:
