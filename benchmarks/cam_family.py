@@ -6,21 +6,21 @@
         [--collect]
 
 Each row trains its config (``tools/train.py``, ``randomness.seed`` per seed,
-work directory ``<work dir>/<config>_seed<N>``), then ``tools/make_cams.py``
-writes the CAMs of the training images (multi-scale, flipped, kept for the
-image tags: the papers' protocol) and scores their pseudo-labels with
-``ContourMetric`` (mIoU = J, F, J&F; per-class IoU). Rows that differ in
-their CAM inference only share a training run.
-
-``--downstream KEY`` then takes the CAMs of row KEY (each seed's own run),
-turns them into SPML's semantic cues with ``tools/cams_to_pseudo_labels.py``
-(tags; boxes from box-restricted CAMs, ``tools/make_cams.py --boxes``) and
-trains partial CE and SPML from each cue map with the same seed (CamVid,
-without a background class: the CAM pseudo-labels of make_cams.py
---labels-dir instead of SPML's cues), reporting
-their val mIoU (``<out>_downstream.md``). The table gives the mean
-+- sample std over seeds and the per-class IoU averaged over seeds; a
+work directory ``<work dir>/<key>_<suffix>_seed<N>``), then
+``tools/make_cams.py`` writes the CAMs of the training images (multi-scale,
+flipped, kept for the image tags: the papers' protocol) and scores their
+pseudo-labels with ``ContourMetric`` (mIoU = J, F, J&F; per-class IoU). Rows
+that differ in their CAM inference only share a training run. The table gives
+the mean +- sample std over seeds and the per-class IoU averaged over seeds; a
 ``.json`` beside ``--out`` holds every run. A finished step is not redone.
+
+``--downstream KEY`` then takes the CAMs of row KEY (each seed's own run) and
+makes training labels of them for tags and for boxes (box-restricted CAMs,
+``tools/make_cams.py --boxes``): on the toy set SPML's semantic cues
+(``tools/cams_to_pseudo_labels.py``), on CamVid, which has no background
+class, the CAM pseudo-labels of ``tools/make_cams.py --labels-dir``. Partial
+CE and SPML train on each with the same seed; their val mIoU goes to
+``<out>_downstream.md``.
 """
 import argparse
 import json
