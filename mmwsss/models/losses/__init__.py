@@ -8,6 +8,8 @@ from .partial_cross_entropy_loss import (PartialCrossEntropyLoss,
                                          partial_cross_entropy)
 from .segsort_plus_loss import (SegSortPlusLoss, num_with_positive,
                                 segsort_plus_loss, segsort_plus_loss_dense)
+from .triplet_metric_loss import (TripletMetricLoss, gather_points,
+                                  sample_triplets, triplet_metric_loss)
 
 __all__ = [
     'BinomialISLoss', 'binomial_is_loss', 'FeatureSimilarityLoss',
@@ -15,5 +17,6 @@ __all__ = [
     'MultiLabelSoftMarginLoss', 'multilabel_soft_margin_loss',
     'PartialCrossEntropyLoss', 'SegSortPlusLoss', 'num_with_positive',
     'partial_cross_entropy',
-    'segsort_plus_loss', 'segsort_plus_loss_dense'
+    'segsort_plus_loss', 'segsort_plus_loss_dense', 'TripletMetricLoss',
+    'gather_points', 'sample_triplets', 'triplet_metric_loss'
 ]
