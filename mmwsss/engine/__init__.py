@@ -1,3 +1,3 @@
-from .hooks import MemoryBankHook
+from .hooks import ExpansionScoreHook, MemoryBankHook, expansion_step
 
-__all__ = ['MemoryBankHook']
+__all__ = ['ExpansionScoreHook', 'MemoryBankHook', 'expansion_step']

@@ -1,3 +1,4 @@
+from .expansion_score_hook import ExpansionScoreHook, expansion_step
 from .memory_bank_hook import MemoryBankHook
 
-__all__ = ['MemoryBankHook']
+__all__ = ['ExpansionScoreHook', 'MemoryBankHook', 'expansion_step']

@@ -1,5 +1,7 @@
 from .cam_labels import cam_labels_from_boxes, cam_labels_from_tags
 from .dense_crf import dense_crf
+from .distance_fields import (expanding_distance_fields,
+                              expanding_distance_fields_batch)
 from .hspp import HybridSpatialPyramidPooling
 from .memory_bank import (BankField, MemoryBank, MemoryBankMixin,
                           all_gather_entry, check_entry, concat_entries)
@@ -13,5 +15,6 @@ __all__ = [
     'grid_init_labels', 'spherical_kmeans', 'BankField', 'MemoryBank',
     'MemoryBankMixin', 'all_gather_entry', 'check_entry', 'concat_entries',
     'Segments', 'class_embedding_sums', 'downsample_labels', 'form_segments',
-    'nearest_labelled', 'HybridSpatialPyramidPooling', 'VisualWordsEncoder'
+    'nearest_labelled', 'HybridSpatialPyramidPooling', 'VisualWordsEncoder',
+    'expanding_distance_fields', 'expanding_distance_fields_batch'
 ]
