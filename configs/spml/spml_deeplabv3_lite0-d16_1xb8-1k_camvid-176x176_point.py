@@ -7,18 +7,9 @@
 # co-occurrence (CamVid has no background class). Predictions: the S1 softmax
 # classifier on the embeddings, fixed before any CamVid result was seen.
 _base_ = [
-    '../_base_/models/spml_deeplabv3_lite0-d16.py',
+    '../_base_/models/spml_deeplabv3_lite0-d16_camvid-176x176.py',
     '../_base_/datasets/camvid_weak_superpixels.py',
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_1k.py'
 ]
-crop_size = (176, 176)
-norm_cfg = dict(type='BN', requires_grad=True)
-model = dict(
-    data_preprocessor=dict(size=crop_size),
-    decode_head=dict(
-        decoder=dict(channels=128, norm_cfg=norm_cfg),
-        num_classes=11,
-        **_base_.spml_losses.voc_point,
-        cooccurrence_ignore=(),
-        predict_with='classifier'))
+model = dict(decode_head=dict(**_base_.spml_losses.voc_point))
 randomness = dict(seed=0, deterministic=False)
