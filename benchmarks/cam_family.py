@@ -9,7 +9,8 @@ Each row trains its config (``tools/train.py``, ``randomness.seed`` per seed,
 work directory ``<work dir>/<key>_<suffix>_seed<N>``), then
 ``tools/make_cams.py`` writes the CAMs of the training images (multi-scale,
 flipped, kept for the image tags: the papers' protocol) and scores their
-pseudo-labels with ``ContourMetric`` (mIoU = J, F, J&F; per-class IoU). Rows
+pseudo-labels with ``ContourMetric`` (mIoU = J, F, J&F; per-class IoU),
+writing them to ``labels_<key>/``. Rows
 that differ in their CAM inference only share a training run. The table gives
 the mean +- sample std over seeds and the per-class IoU averaged over seeds; a
 ``.json`` beside ``--out`` holds every run. A finished step is not redone.
@@ -116,6 +117,7 @@ def main():
                          f'randomness.seed={seed}'] + data_opts + train_opts)
                 run([osp.join(ROOT, 'tools/make_cams.py'), config,
                      last_checkpoint(work_dir), osp.join(work_dir, 'cams'),
+                     '--labels-dir', osp.join(work_dir, f'labels_{key}'),
                      '--out-json', scores, '--cfg-options'] + data_opts +
                     train_opts + cam_opts)
             with open(scores) as f:
@@ -139,7 +141,10 @@ def downstream(args, suffix, data_root, work_root, data_opts):
         ckpt = last_checkpoint(cam_dir)
         cues = {}
         for kind in ('tag', 'box'):
-            out = osp.join(cam_dir, f'cues_{kind}')
+            # the tag pseudo-labels of the 'labels' recipe are those the
+            # first stage wrote
+            out = osp.join(cam_dir, f'labels_{key}' if (
+                recipe == 'labels' and kind == 'tag') else f'cues_{kind}')
             cues[kind] = out
             if osp.isdir(out) or args.collect:
                 continue
@@ -148,7 +153,7 @@ def downstream(args, suffix, data_root, work_root, data_opts):
             if recipe == 'labels':
                 run([osp.join(ROOT, 'tools/make_cams.py'), config, ckpt, cams,
                      '--labels-dir', out] + box + ['--cfg-options'] +
-                    data_opts + row[4])
+                    data_opts + row[3] + row[4])
                 continue
             opts = list(cue_opts)
             if kind == 'box':
@@ -159,7 +164,8 @@ def downstream(args, suffix, data_root, work_root, data_opts):
                             'train_dataloader = dict(dataset=dict(weak_ann='
                             f'dict(_delete_=True, **{box_source!r})))\n')
                 run([osp.join(ROOT, 'tools/make_cams.py'), box_config, ckpt,
-                     cams, '--boxes', '--cfg-options'] + data_opts + row[4])
+                     cams, '--boxes', '--cfg-options'] + data_opts + row[3] +
+                    row[4])
                 opts += ['--boxes', osp.join(data_root, box_source['dir'])]
             run([osp.join(ROOT, 'tools/cams_to_pseudo_labels.py'), cams, out,
                  '--img-dir', osp.join(data_root, 'images/train')] + opts)
