@@ -304,52 +304,6 @@ def sysconfig_include():
     return sysconfig.get_paths()['include']
 
 
-def naive_refiner_layer(scores, image, k, d):
-    # one stride-1 layer, written with loops over pixels and taps
-    B, C, H, W = scores.shape
-    p = d * (k - 1) // 2
-    out = torch.zeros_like(scores)
-    clamp = lambda v, n: min(max(v, 0), n - 1)  # noqa: E731
-    for b in range(B):
-        for y in range(H):
-            for x in range(W):
-                taps = [(clamp(y - p + i * d, H), clamp(x - p + j * d, W))
-                        for i in range(k) for j in range(k)]
-                cols = torch.stack([image[b, :, ty, tx] for ty, tx in taps], 1)
-                sigma = cols.std(1).mean()
-                diff = (cols - image[b, :, y, x, None]).abs().mean(0)
-                w = (-diff / (sigma + 1e-6)).softmax(0)
-                vals = torch.stack([scores[b, :, ty, tx] for ty, tx in taps],
-                                   1)
-                v = (vals * w).sum(1) * vals.mean(1)
-                out[b, :, y, x] = v / v.sum().clamp(min=1e-6)
-    return out
-
-
-def test_pac_refiner_layer_against_naive_loops():
-    from mmwsss.ops import pac_refiner_layer
-    g = torch.Generator().manual_seed(2)
-    scores = torch.rand(1, 3, 6, 7, generator=g, dtype=torch.double)
-    image = torch.rand(1, 3, 6, 7, generator=g, dtype=torch.double)
-    out, guide = pac_refiner_layer(scores, image, 3, 2, 1)
-    torch.testing.assert_close(out, naive_refiner_layer(scores, image, 3, 2))
-    assert guide.shape == image.shape
-
-
-def test_pac_refiner_damps_isolated_activations():
-    from mmwsss.ops import PACRefiner
-    scores = torch.zeros(1, 2, 32, 32)
-    scores[:, 0] = 0.9
-    scores[:, 1] = 0.1
-    scores[0, :, 16, 16] = torch.tensor([0.1, 0.9])  # an isolated blip
-    image = torch.full((1, 3, 32, 32), 0.5)
-    refiner = PACRefiner()
-    out = refiner(scores, image)
-    assert out.shape == scores.shape
-    torch.testing.assert_close(out.sum(1), torch.ones(1, 32, 32))
-    assert out[0, 1, 16, 16] < 0.5
-
-
 def test_cuda_tensor_without_cuda_kernels_is_reported_once(monkeypatch):
     """An extension built without CUDA sends CUDA tensors to the references
     with one warning, not silently."""

@@ -5,10 +5,9 @@ import types
 import pytest
 import torch
 
-from mmwsss.ops import (PAMR, PACRefiner, grid_offsets, local_dot,
-                        local_dot_reference, local_weighted_sum,
-                        local_weighted_sum_reference, neighbour_offsets, pac,
-                        pac_refiner_layer, pamr, pamr_affinity,
+from mmwsss.ops import (PAMR, grid_offsets, local_dot, local_dot_reference,
+                        local_weighted_sum, local_weighted_sum_reference,
+                        neighbour_offsets, pac, pamr, pamr_affinity,
                         pamr_reference, random_walk, random_walk_color,
                         random_walk_reference)
 from mmwsss.ops.local_weighted_sum import _LocalDot, _LocalWeightedSum
@@ -112,26 +111,6 @@ CASES = [
      'num_iters must be >= 0'),
     ('PAMR dilations', lambda: PAMR(dilations=(2, -1)), ValueError,
      r'dilations\[1\] must be >= 1'),
-    # PAC refiner
-    ('refiner layer stride 0',
-     lambda: pac_refiner_layer(MASKS, IMG, 3, stride=0), ValueError,
-     'stride must be >= 1, got 0'),
-    ('refiner layer dilation 0',
-     lambda: pac_refiner_layer(MASKS, IMG, 3, dilation=0), ValueError,
-     'dilation must be >= 1, got 0'),
-    ('refiner layer size', lambda: pac_refiner_layer(MASKS, IMG[..., :5], 3),
-     ValueError, r'image must have sizes \(2, 6, 7\)'),
-    ('refiner layer devices',
-     lambda: pac_refiner_layer(MASKS, t(2, 3, 6, 7, **META), 3), ValueError,
-     'got scores on cpu, image on meta'),
-    ('refiner strides', lambda: PACRefiner((3, 3), (1, 1), (1, 0)),
-     ValueError, r'strides\[1\] must be >= 1, got 0'),
-    ('refiner lengths', lambda: PACRefiner((3, 3), (1, 1), (1, )),
-     ValueError, 'one entry per layer, got 2, 2 and 1'),
-    ('refiner batch', lambda: PACRefiner()(MASKS, IMG[:1]), ValueError,
-     r'image must have sizes \(2,\)'),
-    ('refiner devices', lambda: PACRefiner()(MASKS, t(2, 3, 6, 7, **META)),
-     ValueError, 'got scores on cpu, image on meta'),
     # random walks
     ('rw num_steps', lambda: random_walk(IMG, MASKS, num_steps=-1),
      ValueError, 'num_steps must be >= 0'),

@@ -7,9 +7,9 @@ import warnings
 import pytest
 import torch
 
-from mmwsss.ops import (PACRefiner, checks, grid_offsets, local_dot,
-                        local_weighted_sum, pac, pac_refiner_layer, pamr,
-                        pamr_affinity, random_walk, random_walk_color)
+from mmwsss.ops import (checks, grid_offsets, local_dot, local_weighted_sum,
+                        pac, pamr, pamr_affinity, random_walk,
+                        random_walk_color)
 
 lws_module = importlib.import_module('mmwsss.ops.local_weighted_sum')
 OFF = grid_offsets(3, 2, 2)
@@ -38,16 +38,6 @@ CASES = {
     # PyTorch operations only: no kernel, the same dtype policy
     'pamr_affinity': ('pamr_affinity', lambda img: pamr_affinity(img, (1, 2)),
                       lambda: (rand(2, 3, 9, 8), ), None),
-    'pac_refiner_layer': (
-        'pac_refiner_layer',
-        lambda s, img: pac_refiner_layer(s, img, 3, 2, 2)[0],
-        lambda: (rand(2, 4, 9, 8), rand(2, 3, 9, 8)),
-        'local_weighted_sum_forward'),
-    'PACRefiner': (
-        'PACRefiner',
-        lambda s, img: PACRefiner((3, 3), (1, 2), (2, 1))(s, img),
-        lambda: (rand(2, 4, 9, 8), rand(2, 3, 9, 8)),
-        'local_weighted_sum_forward'),
     'random_walk dense': (
         'random_walk', lambda e, s: random_walk(e, s, 2, 1, 8),
         lambda: (rand(2, 5, 6, 7) - 0.5, rand(2, 4, 6, 7)), 'dense_walk'),
