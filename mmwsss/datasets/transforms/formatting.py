@@ -22,6 +22,8 @@ class PackWeakSegInputs(PackSegInputs):
     - ``gt_instances``: ``InstanceData(bboxes (N, 4) float, labels (N,))``;
     - ``gt_superpixels``: (1, H, W) long low-level regions, when a
       superpixel transform ran;
+    - ``gt_point_blots``: (1, H, W) long PMP point blots (255 outside), when
+      ``GeneratePointBlots`` or ``LoadPointBlots`` ran;
     - ``weak_label`` in the meta information.
 
     Points and boxes must have been moved by every geometric transform: when
@@ -33,7 +35,8 @@ class PackWeakSegInputs(PackSegInputs):
     - img, img_shape and mmseg's ``PackSegInputs`` keys
     - weak_label, num_classes, and what the sample has of gt_seg_map,
       gt_weak_seg_map, gt_points, gt_points_labels, gt_bboxes,
-      gt_bboxes_labels, gt_tags, gt_superpixels, weak_coords_shape
+      gt_bboxes_labels, gt_tags, gt_superpixels, gt_point_blots,
+      weak_coords_shape
 
     Added Keys:
 
@@ -93,6 +96,9 @@ class PackWeakSegInputs(PackSegInputs):
         if 'gt_superpixels' in results:
             sample.gt_superpixels = PixelData(data=torch.from_numpy(
                 results['gt_superpixels'][None].astype(np.int64)))
+        if 'gt_point_blots' in results:
+            sample.gt_point_blots = PixelData(data=torch.from_numpy(
+                results['gt_point_blots'][None].astype(np.int64)))
         num_classes = results.get('num_classes')
         if num_classes is not None and 'gt_tags' in results:
             given = np.asarray(results['gt_tags']).reshape(-1)
