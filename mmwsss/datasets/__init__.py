@@ -4,8 +4,10 @@ from .toy import ToyWeakDataset, make_toy_dataset
 from .transforms import *  # noqa: F401,F403
 from .voc import PascalVOCWeakDataset
 from .weak_seg_dataset import WeakSegDataset
+from .pascal_context import PascalContextWeakDataset
 
 __all__ = [
     'CamVidWeakDataset', 'DensePoseWeakDataset', 'PascalVOCWeakDataset',
-    'ToyWeakDataset', 'WeakSegDataset', 'make_toy_dataset'
+    'ToyWeakDataset', 'WeakSegDataset', 'make_toy_dataset',
+    'PascalContextWeakDataset'
 ]

@@ -5,7 +5,8 @@ from typing import List, Sequence
 
 # Steps that read or derive labels in the original image's frame.
 LOADING_TYPES = ('LoadImageFromFile', 'LoadWeakAnnotations',
-                 'GenerateWeakLabelsFromMask', 'LoadSuperpixels')
+                 'GenerateWeakLabelsFromMask', 'PointsFromBoxes',
+                 'LoadSuperpixels')
 
 
 def loading_steps(pipeline: Sequence[dict], with_seg: bool = True) -> List[dict]:
