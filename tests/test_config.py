@@ -70,12 +70,15 @@ def test_iters_in_name(name, iters):
 
 @pytest.mark.parametrize('path', LEAVES, ids=_rel)
 def test_schedule_fits(path):
-    """The poly decay ends at the last iteration, validation and checkpoints
-    fall on it, and the iterations and batch size are those of the name."""
+    """The poly (or cosine) decay ends at the last iteration, validation and
+    checkpoints fall on it, and the iterations and batch size are those of
+    the name."""
     cfg = _load(path)
     assert len(cfg.param_scheduler) == 1
     poly = cfg.param_scheduler[0]
-    assert poly.type == 'PolyLR'
+    assert poly.type in ('PolyLR', 'CosineAnnealingLR')  # PMP: cosine
+    if poly.type == 'CosineAnnealingLR':
+        assert poly.T_max == poly.end
     name = osp.basename(path)
     if cfg.train_cfg.type == 'EpochBasedTrainLoop':  # the CAM schedules
         epochs = cfg.train_cfg.max_epochs

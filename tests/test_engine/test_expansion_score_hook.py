@@ -247,6 +247,8 @@ def test_refuses_head_without_fields():
 
     runner = fake_runner(FakeEpochLoop(), 2, head=PlainHead())
     with pytest.raises(TypeError, match='PlainHead'):
+        ExpansionScoreHook().before_run(runner)
+    with pytest.raises(TypeError, match='PlainHead'):
         ExpansionScoreHook().before_train(runner)
 
     class NoHeadModel:

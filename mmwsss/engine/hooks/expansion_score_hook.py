@@ -78,7 +78,9 @@ class ExpansionScoreHook(Hook):
     its attributes ``e_obj`` and ``e_bg``: plain floats are replaced,
     tensors (e.g. buffers) filled in place. The hook owns the scores: values
     the head starts with are overwritten. A model whose ``decode_head`` has
-    no such attributes (no distance fields) is refused at ``before_train``.
+    no such attributes (no distance fields, e.g. :class:`PMPHead` with
+    ``distance_fields=False``) is refused at ``before_run``, when the runner
+    starts, before any data is loaded.
 
     The scores are logged as the scalars ``train/e_obj`` and ``train/e_bg``
     (message hub, at the start and after every epoch) and by a log line at
@@ -150,6 +152,10 @@ class ExpansionScoreHook(Hook):
     def _log_scalars(self, runner) -> None:
         runner.message_hub.update_scalar('train/e_obj', self.e_obj)
         runner.message_hub.update_scalar('train/e_bg', self.e_bg)
+
+    def before_run(self, runner) -> None:
+        """Refuse a model without distance fields before anything runs."""
+        self._head(runner)
 
     def before_train(self, runner) -> None:
         loop = runner.train_loop

@@ -13,6 +13,7 @@ from mmwsss.registry import MODELS
 from ..losses.segsort_plus_loss import num_with_positive
 from ..utils.memory_bank import (BankField, MemoryBankMixin,
                                  all_gather_entry, concat_entries)
+from ..utils.sample_fields import stack_pixel_field
 from ..utils.segments import (class_embedding_sums, downsample_labels,
                               form_segments, nearest_labelled)
 from ..utils.spherical_kmeans import spherical_kmeans
@@ -305,17 +306,6 @@ class SPMLHead(BaseDecodeHead, MemoryBankMixin):
                 tags[b, lab.long().unique().to(device)] = 1
         return tags
 
-    @staticmethod
-    def _stack_field(samples, name, size, fill):
-        """Stack a per-pixel field, padded to ``size`` with ``fill``."""
-        maps = []
-        for s in samples:
-            m = s.get(name).data[0]
-            H, W = m.shape
-            maps.append(F.pad(m, (0, size[1] - W, 0, size[0] - H),
-                              value=fill))
-        return torch.stack(maps).long()
-
     def _labels_at(self, emb: torch.Tensor, samples: SampleList
                    ) -> torch.Tensor:
         """(B, h, w) labels at the embedding size, -1 = unlabelled."""
@@ -341,7 +331,7 @@ class SPMLHead(BaseDecodeHead, MemoryBankMixin):
                                        self.kmeans_iters, self.coord_weight)
         overseg = None
         if all('gt_superpixels' in s for s in samples):
-            sp = self._stack_field(samples, 'gt_superpixels',
+            sp = stack_pixel_field(samples, 'gt_superpixels',
                                    samples[0].gt_sem_seg.shape, -1)
             # nearest sampling; ids are exact in float64
             overseg = F.interpolate(sp[:, None].double(), size=(h, w),

@@ -4,12 +4,12 @@ from typing import Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS as MMSEG_MODELS
 from mmseg.utils import SampleList
 
 from mmwsss.registry import MODELS
 from ..decode_heads.cam_head import sample_tags
+from .image_guided_encoder_decoder import ImageGuidedEncoderDecoder
 
 CAM_ONLY_KEYS = ('pool', 'visual_words', 'loss_isl', 'loss_fsl')
 WORD_BRANCH = ('max', 'minmax', None)
@@ -42,7 +42,7 @@ def check_cam_head(cfg: dict) -> None:
 
 
 @MODELS.register_module()
-class CAMEncoderDecoder(EncoderDecoder):
+class CAMEncoderDecoder(ImageGuidedEncoderDecoder):
     """mmseg's ``EncoderDecoder`` for CAM classifiers
     (:class:`~mmwsss.models.CAMHead`).
 
@@ -79,6 +79,10 @@ class CAMEncoderDecoder(EncoderDecoder):
         if head is None:
             raise ValueError('CAMEncoderDecoder needs a decode_head')
         check_cam_head(head)
+        if kwargs.get('crf') is not None:
+            raise ValueError(
+                'CAMEncoderDecoder predicts CAMs and has no crf; refine CAM '
+                'pseudo-labels with tools/make_cams.py instead')
         super().__init__(**kwargs)
         cfg = dict(scales=(1.0, 0.5, 1.5, 2.0), flip=True, bg_threshold=0.15,
                    use_tags=True, word_branch='max')
@@ -93,26 +97,6 @@ class CAMEncoderDecoder(EncoderDecoder):
         if not cfg['scales']:
             raise ValueError('cam_cfg.scales is empty')
         self.cam_cfg = cfg
-
-    # ------------------------------------------------------------- training
-    def unnormalised(self, inputs: torch.Tensor) -> torch.Tensor:
-        """Preprocessed inputs back in [0, 1]."""
-        pre = self.data_preprocessor
-        if getattr(pre, '_enable_normalize', False):
-            inputs = inputs * pre.std + pre.mean
-        return (inputs / 255.0).clamp(0, 1)
-
-    def loss(self, inputs: torch.Tensor, data_samples: SampleList) -> dict:
-        x = self.extract_feat(inputs)
-        losses = {}
-        head_losses = self.decode_head.loss(
-            x, data_samples, self.train_cfg,
-            images=self.unnormalised(inputs))
-        losses.update({f'decode.{k}': v for k, v in head_losses.items()})
-        if self.with_auxiliary_head:
-            losses.update(self._auxiliary_head_forward_train(x,
-                                                             data_samples))
-        return losses
 
     # ----------------------------------------------------------- inference
     @torch.no_grad()

@@ -1,0 +1,28 @@
+# PDML on the CamVid benchmark's model (pce_deeplabv3_lite0-d16_camvid-176x176.py:
+# EfficientNet-Lite0 with ImageNet weights at output stride 16, an ASPP of 128
+# channels with BN, 11 classes): the ASPP's 128 outputs are the raw embeddings
+# f, PDMLHead's 1x1 classifier g gives the classes. Point cross-entropy plus
+# the cross-image triplet loss (alpha 0.8, beta 1, margin 20); extension off
+# (the *_ext leaves switch it on).
+_base_ = ['./pce_deeplabv3_lite0-d16_camvid-176x176.py']
+norm_cfg = dict(type='BN', requires_grad=True)
+model = dict(
+    decode_head=dict(
+        _delete_=True,
+        type='PDMLHead',
+        decoder=dict(
+            type='ASPPHead',
+            in_channels=320,
+            in_index=0,
+            channels=128,
+            dilations=(1, 6, 12, 18),
+            norm_cfg=norm_cfg,
+            align_corners=False),
+        num_classes=11,
+        embed_dim=128,
+        loss_triplet=dict(
+            type='TripletMetricLoss', alpha=0.8, beta=1.0, margin=20.0,
+            loss_weight=1.0),
+        dropout_ratio=0.1,
+        align_corners=False,
+        loss_decode=dict(type='PartialCrossEntropyLoss', loss_weight=1.0)))

@@ -1,0 +1,7 @@
+# PMP ablation (Table 3): EDF, PAC.
+# Without blots the plain points overwrite the pseudo-mask (the blots
+# are still loaded: the pipeline is the full row's).
+_base_ = ['./pmp_fcn_r50-ws-gn-d8_1xb8-1k_camvid-176x176.py']
+model = dict(
+    decode_head=dict(distance_fields=True,
+                     use_blots=False))

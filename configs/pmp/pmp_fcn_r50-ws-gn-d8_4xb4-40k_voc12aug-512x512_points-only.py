@@ -1,0 +1,12 @@
+# PMP ablation (Table 3): none of EDF, point blots and PAC.
+# Without blots the plain points overwrite the pseudo-mask (the blots
+# are still loaded: the pipeline is the full row's).
+# Without EDF the pseudo-mask is the thresholded refined (or raw)
+# softmax, and there are no expansion scores to update.
+# Paper, VOC val mIoU: 15.2.
+_base_ = ['./pmp_fcn_r50-ws-gn-d8_4xb4-40k_voc12aug-512x512.py']
+model = dict(
+    decode_head=dict(distance_fields=False,
+                     use_blots=False,
+                     refiner=None))
+custom_hooks = []
