@@ -68,8 +68,7 @@ from mmwsss.ops import pac
 from mmwsss.ops.checks import (check_dims, check_images, check_int,
                                check_ints, check_positive, check_same_device,
                                no_autocast, to_float32)
-from mmwsss.ops.local_weighted_sum import (conv_output_size, gather_taps,
-                                           grid_offsets)
+from mmwsss.ops.local_weighted_sum import conv_output_size
 from mmwsss.registry import MODELS
 
 PMP_KERNEL_SIZES = (7, 7, 5, 5, 3, 3, 3, 3, 3, 3, 3, 3)
@@ -133,31 +132,63 @@ def _check_pair(scores, image):
                '(the batch size and (H, W) of scores)')
 
 
+def _tap_inside(length: int, out_length: int, kernel_size: int,
+                dilation: int, stride: int, pad: int, device) -> torch.Tensor:
+    """(kernel_size, out_length) bool: whether tap i of output position y
+    lies in ``[0, length)`` (one axis)."""
+    pos = (torch.arange(out_length, device=device)[None] * stride +
+           torch.arange(kernel_size, device=device)[:, None] * dilation -
+           pad)
+    return (pos >= 0) & (pos < length)
+
+
 def _layer(scores, image, kernel_size, dilation, stride, size, eps,
            mean_gain):
-    B = scores.shape[0]
-    pad = dilation * (kernel_size - 1) // 2
-    offsets = grid_offsets(kernel_size, dilation, pad)
-    # (1, T, h, w): 1 where the tap lies in the image
-    ones = image.new_ones((1, 1) + tuple(image.shape[2:]))
-    inside = gather_taps(ones, offsets, size, stride, 'zeros')[:, 0] > 0
-    count = inside.sum(1, keepdim=True).to(image.dtype)  # >= 1: the centre
-    # colour term: the 3-channel guide is small enough to unfold
-    taps = gather_taps(image, offsets, size, stride, 'replicate')  # B,K,T,h,w
-    centre = image[:, :, ::stride, ::stride][:, :, :size[0], :size[1]]
-    weight = inside.unsqueeze(1).to(image.dtype)
-    mean = (taps * weight).sum(2, keepdim=True) / count.unsqueeze(1)
-    var = ((taps - mean)**2 * weight).sum(2) / (count - 1).clamp(min=1)
-    sigma = var.sqrt().mean(1, keepdim=True)  # (B, 1, h, w)
-    diff = (taps - centre.unsqueeze(2)).abs().mean(1)  # (B, T, h, w)
-    affinity = (-diff / (sigma + eps)).masked_fill(~inside, float('-inf'))
+    B, K, H, W = image.shape
+    k, d, s = kernel_size, dilation, stride
+    h, w = size
+    T = k * k
+    pad = d * (k - 1) // 2
+    # taps in the image, (T, h, w), from one mask per axis
+    rows = _tap_inside(H, h, k, d, s, pad, image.device)
+    cols = _tap_inside(W, w, k, d, s, pad, image.device)
+    inside = (rows[:, None, :, None] & cols[None, :, None, :]).view(T, h, w)
+    count = inside.sum(0).to(image.dtype)  # (h, w), >= 1: the centre
+    # Colour statistics of the in-image taps: sums of X and X^2 by a
+    # depthwise box filter with zero padding, in float64 so that the
+    # one-pass variance (unbiased) keeps float32's accuracy.
+    box = image.new_ones(K, 1, k, k, dtype=torch.float64)
+    x64 = image.double()
+    s1 = F.conv2d(x64, box, stride=s, padding=pad, dilation=d, groups=K)
+    s2 = F.conv2d(x64 * x64, box, stride=s, padding=pad, dilation=d,
+                  groups=K)
+    n = count.double()
+    var = (s2 - s1 * s1 / n).clamp_(min=0) / (n - 1).clamp(min=1)
+    sigma = var.sqrt_().mean(1, keepdim=True).to(image.dtype)
+    # |X_i - X_j| on a strided view of the replicate-padded guide,
+    # taps[b, c, i, j, y, x] = padded[b, c, i d + y s, j d + x s] (no copy;
+    # taps outside the image are masked below)
+    padded = F.pad(image, (pad, pad, pad, pad), mode='replicate')
+    sb, sc, sy, sx = padded.stride()
+    taps = padded.as_strided((B, K, k, k, h, w),
+                             (sb, sc, d * sy, d * sx, s * sy, s * sx))
+    centre = image[:, :, ::s, ::s][:, :, :h, :w]
+    diff = (taps[:, 0] - centre[:, 0, None, None]).abs_()
+    for c in range(1, K):  # the colour channels
+        diff += (taps[:, c] - centre[:, c, None, None]).abs_()
+    diff = diff.div_(K).reshape(B, T, h, w)
+    affinity = (-diff / (sigma + eps)).masked_fill_(~inside, float('-inf'))
     kernel = affinity.softmax(1).to(scores.dtype)
     out = pac(scores, kernel, kernel_size, dilation, stride, pad)
     if not mean_gain:
         return out, centre
-    uniform = (inside.to(scores.dtype) / count.to(scores.dtype)).expand(
-        B, -1, -1, -1).contiguous()
-    out = out * pac(scores, uniform, kernel_size, dilation, stride, pad)
+    # window mean over the in-image taps: a depthwise box filter (zero
+    # padding) divided by the count of in-image taps
+    C = scores.shape[1]
+    box = scores.new_ones(C, 1, k, k)
+    window_sum = F.conv2d(scores, box, stride=s, padding=pad, dilation=d,
+                          groups=C)
+    out = out * (window_sum / count.to(scores.dtype))
     return out / out.sum(1, keepdim=True).clamp(min=eps), centre
 
 
