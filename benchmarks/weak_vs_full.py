@@ -2,7 +2,7 @@
 supervision, same backbone, budget and seeds; one validation at the end.
 
     .venv/bin/python benchmarks/weak_vs_full.py \\
-        --suite camvid|camvid-lite0|toy \\
+        --suite camvid|camvid-lite0|camvid-points|toy \\
         [--data-root DIR] [--out benchmarks/results/SUITE.md] \\
         [--only KEY ...] [--seeds 0 1 ...] [--iters N] [--crf-test] \\
         [--collect] [--timing N] \\
@@ -12,7 +12,11 @@ Suites: ``camvid`` (``data/camvid``, weak labels derived from the masks,
 ResNet-18 from scratch, 1k iterations), ``camvid-lite0`` (the same data on
 the ImageNet-pretrained EfficientNet-Lite0 at output stride 16, 1k
 iterations; boxes through their ``rw+crf`` pseudo-masks, made once before
-training by ``tools/weak_to_pseudo_masks.py``) and ``toy`` (the embedded toy set,
+training by ``tools/weak_to_pseudo_masks.py``), ``camvid-points`` (the point
+family on the same data: partial CE, PDML and PDML + extension on Lite0,
+SPML points, PMP on Lite0 and PMP's Table 3 rows on a ResNet-50 from
+scratch; run it with ``--work-dir work_dirs/camvid-lite0_bench`` to reuse
+the rows it shares with ``camvid-lite0``) and ``toy`` (the embedded toy set,
 written to ``data/toy`` when missing; real weak-label files, 400
 iterations).
 
@@ -151,7 +155,35 @@ CAMVID_LITE0 = {
                           f'configs/spml/spml_{LITE0}_box-pseudo.py',
                           'train', None),
 }
-SUITES = {'camvid': CAMVID, 'toy': TOY, 'camvid-lite0': CAMVID_LITE0}
+PMP_R50 = 'configs/pmp/pmp_fcn_r50-ws-gn-d8_1xb8-1k_camvid-176x176'
+# rows of PMP's Table 3: (key suffix, EDF / blots / PAC in the name)
+PMP_ROWS = (('', 'EDF, blots, PAC'), ('-edf-pac', 'EDF, PAC'),
+            ('-edf-blots', 'EDF, blots'), ('-edf', 'EDF'),
+            ('-blots', 'blots'), ('-blots-pac', 'blots, PAC'),
+            ('-points-only', 'points only'))
+CAMVID_POINTS = {
+    'full': CAMVID_LITE0['full'],
+    'points': CAMVID_LITE0['points'],
+    'pdml': ('points (PDML)', f'configs/pdml/pdml_{LITE0}.py', 'train',
+             None),
+    'pdml-ext': ('points (PDML + extension)',
+                 f'configs/pdml/pdml_{LITE0}_ext.py', 'train', None),
+    'spml-points': CAMVID_LITE0['spml-points'],
+    'pmp-lite0': ('PMP points, Lite0 (EDF, blots, PAC)',
+                  f'configs/pmp/pmp_{LITE0}.py', 'train', None),
+    **{
+        f'pmp{suffix}': (f'PMP points, ResNet-50 from scratch ({what})',
+                         f'{PMP_R50}{"_" + suffix[1:] if suffix else ""}.py',
+                         'train', None)
+        for suffix, what in PMP_ROWS
+    },
+}
+SUITES = {
+    'camvid': CAMVID,
+    'toy': TOY,
+    'camvid-lite0': CAMVID_LITE0,
+    'camvid-points': CAMVID_POINTS
+}
 # the suites whose pseudo-masks are made before training: (config, out dir,
 # options of tools/weak_to_pseudo_masks.py)
 BOX_PSEUDO = {
@@ -192,15 +224,32 @@ def read_metrics(pattern):
     return rows[-1]
 
 
-def iteration_times(work_dir, skip=10):
-    """Seconds per logged iteration of the newest run in ``work_dir``, after
-    the first ``skip`` iterations."""
+def train_scalars(work_dir):
+    """The logged training rows of the newest run in ``work_dir``."""
     logs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
                                      'scalars.json')))
     if not logs:
         raise FileNotFoundError(f'{work_dir}: no */vis_data/scalars.json')
-    rows = [json.loads(line) for line in open(logs[-1])]
-    return [r['time'] for r in rows if 'time' in r and r['step'] > skip]
+    return [json.loads(line) for line in open(logs[-1])]
+
+
+def iteration_times(work_dir, skip=10):
+    """Seconds per logged iteration of the newest run in ``work_dir``, after
+    the first ``skip`` iterations."""
+    return [r['time'] for r in train_scalars(work_dir)
+            if 'time' in r and r['step'] > skip]
+
+
+def expansion_curve(work_dir):
+    """PMP's expansion scores over training: ``[step, E_obj, E_bg]`` where
+    they change (and the first and last logged rows); None without them."""
+    rows = [r for r in train_scalars(work_dir) if 'e_obj' in r]
+    curve = []
+    for i, r in enumerate(rows):
+        point = [r['step'], r['e_obj'], r['e_bg']]
+        if i in (0, len(rows) - 1) or point[1:] != curve[-1][1:]:
+            curve.append(point)
+    return curve or None
 
 
 def run(cmd):
@@ -400,9 +449,10 @@ def run_row(suite_rows, key, seed, args, data_opts, scratch):
     print(f'{name} (seed {seed}): mIoU ' +
           (f'{plain["mIoU"]:.2f}' if plain else '-') +
           (f', with DenseCRF {crf["mIoU"]:.2f}' if crf else ''), flush=True)
+    curve = expansion_curve(work_dir) if kind == 'train' else None
     return dict(key=key, name=name, seed=seed,
                 config=osp.relpath(config, ROOT), plain=plain, crf=crf,
-                secs=secs, peak_rss_mib=peak)
+                secs=secs, peak_rss_mib=peak, expansion=curve)
 
 
 def summary(results, keys, suite_rows):
@@ -429,6 +479,14 @@ def summary(results, keys, suite_rows):
             f'| {suite_rows[key][0]} | {len(runs)} | {mean:.2f} +- {std:.2f}'
             f' | {", ".join(f"{v:.2f}" for v in mious)} | {jf:.2f} | '
             f'{ratio} | ' + (f'{max(peaks):.0f}' if peaks else '-') + ' |')
+    curves = [r for r in results if r.get('expansion')]
+    if curves:
+        lines += ['', '| run | seed | E_obj / E_bg (at iteration) |',
+                  '| --- | --- | --- |']
+        for r in curves:
+            points = ', '.join(f'{o:.3f} / {b:.3f} ({step})'
+                               for step, o, b in r['expansion'])
+            lines.append(f'| {r["name"]} | {r["seed"]} | {points} |')
     return lines
 
 

@@ -17,8 +17,8 @@ CONFIG = osp.join(REPO,
                   'configs/baseline/pce_r18-tiny_1xb8-400it_toy-64x64_point.py')
 
 
-def toy_cfg(toy_root, work_dir, iters, **extra):
-    cfg = Config.fromfile(CONFIG)
+def toy_cfg(toy_root, work_dir, iters, config=CONFIG, **extra):
+    cfg = Config.fromfile(config)
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[key].dataset.data_root = toy_root
     cfg.work_dir = str(work_dir)

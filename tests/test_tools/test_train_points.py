@@ -7,10 +7,10 @@ import os.path as osp
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.runner import Runner
 
 from ..conftest import REPO
+from .test_train import toy_cfg
 
 PMP = osp.join(REPO, 'configs/pmp/pmp_r18-tiny_1xb8-400it_toy-64x64.py')
 PDML = osp.join(REPO, 'configs/pdml/pdml_r18-tiny_1xb8-400it_toy-64x64.py')
@@ -18,21 +18,6 @@ LR_BATCH = {
     'optim_wrapper.optimizer.lr': 0.05,
     'train_dataloader.batch_size': 4
 }
-
-
-def toy_cfg(config, toy_root, work_dir, iters, **extra):
-    cfg = Config.fromfile(config)
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        cfg[key].dataset.data_root = toy_root
-    cfg.work_dir = str(work_dir)
-    cfg.visualizer.name = f'visualizer_{work_dir}_{iters}'
-    cfg.train_cfg.max_iters = iters
-    cfg.train_cfg.val_interval = iters
-    cfg.param_scheduler[0].end = iters
-    cfg.default_hooks.logger.interval = 1
-    cfg.default_hooks.checkpoint.interval = extra.pop('ckpt', iters)
-    cfg.merge_from_dict(extra)
-    return cfg
 
 
 def log_rows(work_dir):
@@ -44,7 +29,7 @@ def log_rows(work_dir):
 def test_pmp_expansion_scores_over_epochs(toy_root, tmp_path):
     # the fixture's 12 training images in batches of 4: an epoch is 3
     # iterations
-    cfg = toy_cfg(PMP, toy_root, tmp_path, 9, ckpt=6, **LR_BATCH)
+    cfg = toy_cfg(toy_root, tmp_path, 9, PMP, ckpt=6, **LR_BATCH)
     runner = Runner.from_cfg(cfg)
     runner.train()
     rows = log_rows(tmp_path)
@@ -71,7 +56,7 @@ def test_pmp_expansion_scores_over_epochs(toy_root, tmp_path):
     assert (ckpt['expansion_score']['e_obj'],
             ckpt['expansion_score']['e_bg']) == pytest.approx(scores[5])
     # resumed from iteration 6: the scores go on from the checkpoint's
-    cfg = toy_cfg(PMP, toy_root, tmp_path / 'resumed', 9, ckpt=6,
+    cfg = toy_cfg(toy_root, tmp_path / 'resumed', 9, PMP, ckpt=6,
                   **LR_BATCH)
     cfg.resume = True
     cfg.load_from = str(tmp_path / 'iter_6.pth')
@@ -83,7 +68,7 @@ def test_pmp_expansion_scores_over_epochs(toy_root, tmp_path):
 
 
 def test_pmp_without_fields_refuses_the_hook(toy_root, tmp_path):
-    cfg = toy_cfg(PMP, toy_root, tmp_path, 2,
+    cfg = toy_cfg(toy_root, tmp_path, 2, PMP,
                   **{'model.decode_head.distance_fields': False})
     runner = Runner.from_cfg(cfg)
     with pytest.raises(TypeError, match='distance fields'):
@@ -91,7 +76,7 @@ def test_pmp_without_fields_refuses_the_hook(toy_root, tmp_path):
 
 
 def test_pdml_triplet_and_extension(toy_root, tmp_path):
-    cfg = toy_cfg(PDML, toy_root, tmp_path, 8, **{
+    cfg = toy_cfg(toy_root, tmp_path, 8, PDML, **{
         'model.decode_head.extension.start_iter': 4,
         'model.decode_head.extension.threshold': 0.3
     })

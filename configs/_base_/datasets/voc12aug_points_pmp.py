@@ -15,8 +15,7 @@
 # random scale and 512x512 crop (the paper gives no crop size), horizontal
 # and vertical flips, colour jitter (PhotoMetricDistortion). No cat_max_ratio:
 # a point sample has no label map to measure it on.
-dataset_type = 'PascalVOCWeakDataset'
-data_root = 'data/VOCdevkit/VOC2012'
+_base_ = ['./voc12aug_weak.py']
 crop_size = (512, 512)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -30,38 +29,8 @@ train_pipeline = [
     dict(type='PhotoMetricDistortion'),
     dict(type='PackWeakSegInputs'),
 ]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(2048, 512), keep_ratio=True),
-    dict(type='LoadWeakAnnotations'),
-    dict(type='PackWeakSegInputs', target='dense'),
-]
 train_dataloader = dict(
-    batch_size=4,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix=dict(img_path='JPEGImages'),
-        ann_file='ImageSets/Segmentation/train_aug.txt',
         weak_label='boxes',
-        weak_ann=dict(type='voc_xml', dir='Annotations'),
+        weak_ann=dict(_delete_=True, type='voc_xml', dir='Annotations'),
         pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix=dict(img_path='JPEGImages',
-                         seg_map_path='SegmentationClass'),
-        ann_file='ImageSets/Segmentation/val.txt',
-        pipeline=test_pipeline))
-test_dataloader = val_dataloader
-# mIoU (J), the boundary F-score F and J&F
-val_evaluator = dict(type='ContourMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator
