@@ -1,6 +1,4 @@
 """Weak labels derived from dense masks (datasets without real weak labels)."""
-import os.path as osp
-import zlib
 from typing import Optional, Sequence
 
 import numpy as np
@@ -10,7 +8,7 @@ from mmwsss.registry import TRANSFORMS
 from ..generators import (boxes_from_mask, connected_segments,
                           points_from_mask, scribbles_from_mask)
 from ..weak_annotations import tags_from_mask
-from .loading import (check_before_geometry, finish_weak_labels,
+from .loading import (check_before_geometry, finish_weak_labels, image_rng,
                       read_seg_map)
 
 
@@ -115,8 +113,7 @@ class GenerateWeakLabelsFromMask(BaseTransform):
                 f'{results.get("img_path")} has no seg_map_path')
         gt = read_seg_map(results, self.ignore_index, self.backend_args,
                           self.imdecode_backend)
-        name = osp.basename(results['img_path']).encode()
-        rng = np.random.default_rng(zlib.crc32(name) + self.seed)
+        rng = image_rng(results, self.seed)
         out = dict(gt_tags=tags_from_mask(gt, results['num_classes'],
                                           self.ignore_index))
         if kind == 'points':

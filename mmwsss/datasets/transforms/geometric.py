@@ -233,7 +233,15 @@ class WeakRandomCrop(BaseTransform):
 
 @TRANSFORMS.register_module()
 class WeakRandomFlip(BaseTransform):
-    """Random horizontal flip, weak labels included.
+    """Random flip, weak labels included.
+
+    ``direction='horizontal'`` flips left-right: column ``j`` of a ``w`` wide
+    image goes to ``w - 1 - j``, a point's ``x`` to ``w - x``, a box's
+    ``(x1, x2)`` to ``(w - x2, w - x1)``. ``'vertical'`` flips top-bottom the
+    same way along the rows; placed after a horizontal flip that flipped, it
+    sets ``flip_direction`` to ``'diagonal'`` (as mmcv names both flips),
+    and when it does not flip it leaves ``flip`` and ``flip_direction`` as
+    they are.
 
     Required Keys:
 
@@ -251,14 +259,25 @@ class WeakRandomFlip(BaseTransform):
     Args:
         prob (float): Flip probability. Defaults to 0.5.
         swap_label_pairs (Sequence[tuple[int, int]]): Label pairs exchanged by
-            the flip (left/right body parts on DensePose), in every label map
-            and in point and box labels.
+            a horizontal flip (left/right body parts on DensePose), in every
+            label map and in point and box labels. A vertical flip keeps
+            left and right and takes none.
+        direction (str): ``'horizontal'`` or ``'vertical'``. Defaults to
+            ``'horizontal'``.
     """
 
     def __init__(self, prob: float = 0.5,
-                 swap_label_pairs: Sequence[Tuple[int, int]] = ()):
+                 swap_label_pairs: Sequence[Tuple[int, int]] = (),
+                 direction: str = 'horizontal'):
         assert 0 <= prob <= 1
+        if direction not in ('horizontal', 'vertical'):
+            raise ValueError(f"direction must be 'horizontal' or 'vertical', "
+                             f'got {direction!r}')
+        if direction == 'vertical' and swap_label_pairs:
+            raise ValueError('a vertical flip keeps left and right: it takes '
+                             'no swap_label_pairs')
         self.prob = prob
+        self.direction = direction
         self.swap_label_pairs = [tuple(p) for p in swap_label_pairs]
         lut = np.arange(256, dtype=np.uint8)
         for a, b in self.swap_label_pairs:
@@ -269,30 +288,49 @@ class WeakRandomFlip(BaseTransform):
     def _do_flip(self):
         return np.random.rand() < self.prob
 
+    def _set_flip(self, results: dict, flip: bool) -> None:
+        if self.direction == 'horizontal':
+            results['flip'] = flip
+            results['flip_direction'] = 'horizontal' if flip else None
+        elif not flip:
+            results.setdefault('flip', False)
+            results.setdefault('flip_direction', None)
+        else:
+            horizontal = results.get('flip') and \
+                results.get('flip_direction') == 'horizontal'
+            results['flip'] = True
+            results['flip_direction'] = 'diagonal' if horizontal \
+                else 'vertical'
+
     def transform(self, results: dict) -> dict:
         flip = self._do_flip()
-        results['flip'] = flip
-        results['flip_direction'] = 'horizontal' if flip else None
+        self._set_flip(results, flip)
         if not flip:
             return results
-        w = results['img'].shape[1]
-        results['img'] = np.ascontiguousarray(results['img'][:, ::-1, ...])
+        vertical = self.direction == 'vertical'
+        axis = 0 if vertical else 1  # the flipped image axis
+        size = results['img'].shape[axis]
+        results['img'] = np.ascontiguousarray(np.flip(results['img'], axis))
         for key in results.get('seg_fields', []):
-            flipped = results[key][:, ::-1]
+            flipped = np.flip(results[key], axis)
             if self.swap_label_pairs:
                 flipped = self._lut[flipped]
             results[key] = np.ascontiguousarray(flipped)
         if 'gt_superpixels' in results:  # region ids: no label swap
             results['gt_superpixels'] = np.ascontiguousarray(
-                results['gt_superpixels'][:, ::-1])
+                np.flip(results['gt_superpixels'], axis))
 
         def flip_points(p):
             p = p.copy()
-            p[:, 0] = w - p[:, 0]
+            p[:, 1 - axis] = size - p[:, 1 - axis]
             return p
 
         def flip_boxes(b):
-            return np.stack([w - b[:, 2], b[:, 1], w - b[:, 0], b[:, 3]], 1)
+            if vertical:
+                return np.stack([b[:, 0], size - b[:, 3], b[:, 2],
+                                 size - b[:, 1]], 1)
+            return np.stack([size - b[:, 2], b[:, 1], size - b[:, 0],
+                             b[:, 3]], 1)
 
         _apply_points(results, flip_points)
         _apply_boxes(results, flip_boxes)
@@ -306,4 +344,20 @@ class WeakRandomFlip(BaseTransform):
 
     def __repr__(self):
         return (f'{type(self).__name__}(prob={self.prob}, swap_label_pairs='
-                f'{self.swap_label_pairs})')
+                f'{self.swap_label_pairs}, direction={self.direction!r})')
+
+
+@TRANSFORMS.register_module()
+class WeakRandomVerticalFlip(WeakRandomFlip):
+    """``WeakRandomFlip(direction='vertical')``: PMP flips vertically too.
+    Place it after the horizontal :class:`WeakRandomFlip`.
+
+    Args:
+        prob (float): Flip probability. Defaults to 0.5.
+    """
+
+    def __init__(self, prob: float = 0.5):
+        super().__init__(prob=prob, direction='vertical')
+
+    def __repr__(self):
+        return f'{type(self).__name__}(prob={self.prob})'

@@ -1,5 +1,6 @@
 """Loading of dense masks and weak annotations."""
 import os.path as osp
+import zlib
 from typing import Optional
 
 import mmcv
@@ -79,6 +80,14 @@ def check_before_geometry(results: dict, transform: str) -> None:
         raise ValueError(
             f'{transform} must come before geometric transforms (weak labels '
             f'are in the coordinates of the original image)')
+
+
+def image_rng(results: dict, seed: int = 0) -> np.random.Generator:
+    """The random generator of a sample's derived labels: seeded by the
+    CRC32 of the image's file name plus ``seed``, so they are the same in
+    every epoch, worker and process."""
+    name = osp.basename(results['img_path']).encode()
+    return np.random.default_rng(zlib.crc32(name) + seed)
 
 
 @TRANSFORMS.register_module()

@@ -3,7 +3,6 @@ training label maps: made on the fly (optionally cached) or loaded."""
 import inspect
 import os
 import os.path as osp
-import zlib
 from typing import Optional
 
 import cv2
@@ -12,7 +11,7 @@ from mmcv.transforms import BaseTransform
 
 from mmwsss.registry import TRANSFORMS
 from ..generators import point_blots
-from .loading import check_before_geometry
+from .loading import check_before_geometry, image_rng
 
 # the arguments of point_blots a transform may set
 BLOT_ARGS = tuple(
@@ -129,8 +128,7 @@ class GeneratePointBlots(BaseTransform):
                 f'{results.get("img_path")}: place it after the image and '
                 f'the point labels are loaded (LoadImageFromFile, '
                 f'LoadWeakAnnotations or GenerateWeakLabelsFromMask)')
-        name = osp.basename(results['img_path']).encode()
-        rng = np.random.default_rng(zlib.crc32(name) + self.seed)
+        rng = image_rng(results, self.seed)
         try:
             return point_blots(results['img'], results['gt_points'],
                                results['gt_points_labels'],

@@ -1,13 +1,10 @@
 """PMP's VOC points: box centres and background clicks outside the boxes."""
-import os.path as osp
-import zlib
-
 import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmwsss.registry import TRANSFORMS
 from ..generators import points_from_boxes
-from .loading import check_before_geometry, finish_weak_labels
+from .loading import check_before_geometry, finish_weak_labels, image_rng
 
 
 @TRANSFORMS.register_module()
@@ -78,9 +75,7 @@ class PointsFromBoxes(BaseTransform):
                 f'{name} needs {missing} for {results.get("img_path")}: '
                 f'place it after LoadWeakAnnotations of a dataset with '
                 f"weak_label='boxes' (box coordinates, not box PNGs)")
-        file_name = osp.basename(results['img_path'])
-        rng = np.random.default_rng(
-            zlib.crc32(file_name.encode()) + self.seed)
+        rng = image_rng(results, self.seed)
         try:
             points, labels = points_from_boxes(
                 results['gt_bboxes'], results['gt_bboxes_labels'],
