@@ -31,32 +31,29 @@ def point_embeddings(emb: torch.Tensor, points, input_size,
         each, P = sum of N_b.
     """
     B = emb.shape[0]
-    counts = [len(p) for p in points]
-    P = sum(counts)
+    counts = torch.tensor([len(p) for p in points], device=emb.device)
+    P = int(counts.sum())
     if P == 0:
         return emb.new_zeros(0, emb.shape[1]), emb.new_zeros(0).long()
     H, W = input_size
-    grid = emb.new_zeros(B, max(counts), 2)
-    for b, p in enumerate(points):  # per image: a few points each
-        if len(p) == 0:
-            continue
-        centre = p.to(emb) + 0.5  # the pixel centre
-        if align_corners:
-            gx = (centre[:, 0] - 0.5) / max(W - 1, 1) * 2 - 1
-            gy = (centre[:, 1] - 0.5) / max(H - 1, 1) * 2 - 1
-        else:
-            gx = centre[:, 0] / W * 2 - 1
-            gy = centre[:, 1] / H * 2 - 1
-        grid[b, :len(p)] = torch.stack([gx, gy], 1)
+    image_ids = torch.repeat_interleave(
+        torch.arange(B, device=emb.device), counts)
+    # each point's slot among its image's points
+    slot = torch.arange(P, device=emb.device) - (counts.cumsum(0) -
+                                                  counts)[image_ids]
+    centre = torch.cat(list(points)).to(emb) + 0.5  # pixel centres
+    if align_corners:
+        scale = centre.new_tensor([max(W - 1, 1), max(H - 1, 1)])
+        coords = (centre - 0.5) / scale * 2 - 1
+    else:
+        coords = centre / centre.new_tensor([W, H]) * 2 - 1
+    grid = emb.new_zeros(B, int(counts.max()), 2)
+    grid[image_ids, slot] = coords
     sampled = F.grid_sample(emb, grid[:, None], mode='bilinear',
                             padding_mode='border',
                             align_corners=align_corners)  # (B, D, 1, N)
     sampled = sampled[:, :, 0].transpose(1, 2)  # (B, N, D)
-    valid = torch.zeros(B, max(counts), dtype=torch.bool, device=emb.device)
-    for b, n in enumerate(counts):
-        valid[b, :n] = True
-    image_ids = torch.arange(B, device=emb.device)[:, None].expand_as(valid)
-    return sampled[valid], image_ids[valid]
+    return sampled[image_ids, slot], image_ids
 
 
 def extension_targets(probs: torch.Tensor, target: torch.Tensor,

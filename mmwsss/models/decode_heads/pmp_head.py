@@ -137,10 +137,14 @@ class PMPHead(BaseDecodeHead):
                 [p for p, _ in points], [lab for _, lab in points], (H, W),
                 self.num_classes, self.bg_label, self.e_obj, self.e_bg)
             q = q * fields.to(q)
-            for b, (_, lab) in enumerate(points):  # per image: its labels
-                objects = lab if self.bg_label is None else lab[
-                    lab != self.bg_label]
-                skip[b] = len(objects) == 0
+            labels = torch.cat([lab for _, lab in points])
+            image_ids = torch.repeat_interleave(
+                torch.arange(B, device=images.device),
+                torch.tensor([len(lab) for _, lab in points],
+                             device=images.device))
+            objects = torch.ones_like(labels, dtype=torch.bool) \
+                if self.bg_label is None else labels != self.bg_label
+            skip = torch.bincount(image_ids[objects], minlength=B) == 0
         conf, label = q.max(1)
         target = torch.where(conf >= self.threshold, label,
                              torch.full_like(label, ignore))
@@ -151,10 +155,14 @@ class PMPHead(BaseDecodeHead):
         seeds = stack_pixel_field(batch_data_samples, 'gt_sem_seg', (H, W),
                                   ignore).to(target.device)
         target = torch.where(seeds != ignore, seeds, target)
-        valid = torch.zeros_like(target, dtype=torch.bool)
-        for b, s in enumerate(batch_data_samples):  # per image: its size
-            h, w = s.metainfo.get('img_shape', (H, W))[:2]
-            valid[b, :h, :w] = True
+        # the image of each sample in the (padded) batch
+        size = torch.tensor(
+            [s.metainfo.get('img_shape', (H, W))[:2]
+             for s in batch_data_samples], device=target.device)
+        rows = torch.arange(H, device=target.device)
+        cols = torch.arange(W, device=target.device)
+        valid = (rows[None, :, None] < size[:, 0, None, None]) & (
+            cols[None, None, :] < size[:, 1, None, None])
         target[~valid | skip[:, None, None]] = ignore
         return target, int(skip.sum())
 
