@@ -176,8 +176,9 @@ def triplet_metric_loss(embeddings: torch.Tensor,
                                                  generator)
     if anchor.numel() == 0:
         return embeddings.sum() * 0
-    d_pos = _pair_distances(embeddings, anchor, positive)
-    d_neg = _pair_distances(embeddings, anchor, negative)
+    # one Gram matrix for the positive and the negative pairs
+    d_pos, d_neg = _pair_distances(embeddings, anchor.repeat(2),
+                                   torch.cat([positive, negative])).chunk(2)
     loss = alpha * d_pos + beta * (d_pos - d_neg + margin).clamp(min=0)
     return loss.mean().to(embeddings.dtype)
 
