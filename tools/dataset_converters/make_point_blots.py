@@ -19,11 +19,11 @@ import argparse
 import os
 import os.path as osp
 
-import cv2
 from mmengine.config import Config, DictAction
 from tqdm import tqdm
 
 from mmwsss.datasets.transforms import GeneratePointBlots, loading_steps
+from mmwsss.datasets.transforms.point_blots import write_blots
 from mmwsss.registry import DATASETS
 from mmwsss.utils import register_all_modules
 
@@ -82,8 +82,7 @@ def main(argv=None):
             continue
         name = osp.splitext(osp.basename(r['img_path']))[0]
         path = osp.join(args.out_dir, name + '.png')
-        if not cv2.imwrite(path, blots.generate(r)):
-            raise OSError(f'{path}: could not write')
+        write_blots(path, blots.generate(r))
         written += 1
     print(f'wrote {written} point-blot maps to {args.out_dir}, skipped '
           f'{skipped} images without points')

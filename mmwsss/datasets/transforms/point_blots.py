@@ -46,6 +46,15 @@ def read_blots(path: str, shape, num_classes: Optional[int] = None,
     return blots.astype(np.uint8)
 
 
+def write_blots(path: str, blots: np.ndarray) -> None:
+    """Write a blot PNG atomically (readers never see half a file)."""
+    os.makedirs(osp.dirname(path) or '.', exist_ok=True)
+    tmp = f'{path}.{os.getpid()}.tmp.png'
+    if not cv2.imwrite(tmp, blots):
+        raise OSError(f'{path}: could not write the point blots')
+    os.replace(tmp, path)
+
+
 def _add(results: dict, blots: np.ndarray) -> None:
     results['gt_point_blots'] = blots
     fields = results.setdefault('seg_fields', [])
@@ -150,11 +159,7 @@ class GeneratePointBlots(BaseTransform):
                 return results
         blots = self.generate(results)
         if path is not None:
-            os.makedirs(self.cache_dir, exist_ok=True)
-            tmp = f'{path}.{os.getpid()}.tmp.png'
-            if not cv2.imwrite(tmp, blots):
-                raise OSError(f'{path}: could not write the point blots')
-            os.replace(tmp, path)  # atomic: workers never read half a file
+            write_blots(path, blots)
         _add(results, blots)
         return results
 
