@@ -219,10 +219,42 @@ def random_walk(embeddings: torch.Tensor,
         else:
             weight, offsets = local_transition(embeddings, radius, beta,
                                                gamma)
-            out = seeds.to(weight.dtype)
-            for _ in range(num_steps):
-                out = local_weighted_sum(out, weight, offsets)
+            out = local_walk(seeds.to(weight.dtype), weight, offsets,
+                             num_steps)
     return out.to(dtype)
+
+
+def local_walk(seeds: torch.Tensor, weight: torch.Tensor,
+               offsets: torch.Tensor, num_steps: int,
+               clamp_seeds: bool = False) -> torch.Tensor:
+    """``num_steps`` local weighted sums of ``seeds`` (zero padding), the
+    labelled pixels (seed scores summing to > 0) reset to their seeds after
+    every step when ``clamp_seeds``.
+
+    On the CPU without autograd the compiled ``local_walk`` kernel runs all
+    the steps in one call (two buffers, no per-step allocations); elsewhere
+    :func:`local_weighted_sum` is called once per step.
+    """
+    if (num_steps > 0 and seeds.device.type == 'cpu'
+            and seeds.dtype in (torch.float32, torch.float64)
+            and weight.dtype == seeds.dtype
+            and not (torch.is_grad_enabled() and
+                     (seeds.requires_grad or weight.requires_grad))):
+        ext = load_ext()
+        if ext is not None:
+            seeds = seeds.contiguous()
+            out = torch.empty_like(seeds)
+            ext.local_walk(seeds, weight.contiguous(),
+                           offsets.to(torch.int32).contiguous(), out,
+                           num_steps, clamp_seeds)
+            return out
+    labelled = seeds.sum(1, keepdim=True) > 0
+    out = seeds
+    for _ in range(num_steps):
+        out = local_weighted_sum(out, weight, offsets)
+        if clamp_seeds:
+            out = torch.where(labelled, seeds, out)
+    return out
 
 
 def color_transition(image: torch.Tensor, radius: int = 1, sigma: float = 0.1,
@@ -280,10 +312,5 @@ def random_walk_color(image: torch.Tensor,
         seeds, = to_float32('random_walk_color', seeds)
         weight, offsets = color_transition(image.to(seeds.dtype), radius,
                                            sigma, dilation)
-        labelled = seeds.sum(1, keepdim=True) > 0
-        out = seeds
-        for _ in range(num_steps):
-            out = local_weighted_sum(out, weight, offsets)
-            if clamp_seeds:
-                out = torch.where(labelled, seeds, out)
+        out = local_walk(seeds, weight, offsets, num_steps, clamp_seeds)
     return out.to(dtype)

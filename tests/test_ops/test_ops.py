@@ -173,7 +173,71 @@ def test_random_walk_matches_dense_powers(device, num_steps, compiled):
     # a window covering the whole grid is the dense walk
     local = random_walk(e, s, 2, 1, num_steps, mode='local', radius=7)
     torch.testing.assert_close(local, ref)
-    assert compiled.calls['local_weighted_sum_forward'] == num_steps
+    if device == 'cpu':  # all the steps in one call of the fused kernel
+        assert compiled.calls['local_walk'] == 1
+    else:
+        assert compiled.calls['local_weighted_sum_forward'] == num_steps
+
+
+@pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
+@pytest.mark.parametrize('num_steps', [0, 1, 2, 7])
+@pytest.mark.parametrize('clamp', [True, False])
+def test_local_walk_kernel_matches_stepwise_reference(dtype, num_steps, clamp,
+                                                      compiled):
+    """The fused CPU walk against one reference weighted sum per step and
+    ``torch.where`` on the labelled pixels (seed scores summing to > 0)."""
+    g = torch.Generator().manual_seed(num_steps)
+    offsets = grid_offsets(3, 2, 2)  # 3 x 3 taps at dilation 2
+    weight = torch.rand(2, 9, 7, 9, generator=g, dtype=dtype)
+    seeds = torch.zeros(2, 3, 7, 9, dtype=dtype)
+    seeds[0, 1, 2, 3] = 1
+    seeds[0, 0, 5, 8] = 0.5
+    seeds[0, 2, 5, 8] = 0.5
+    seeds[1, 2, 0, 0] = 1  # image 1: one seed in a corner
+    labelled = seeds.sum(1, keepdim=True) > 0
+    expected = seeds
+    for _ in range(num_steps):
+        expected = local_weighted_sum_reference(expected, weight, offsets)
+        if clamp:
+            expected = torch.where(labelled, seeds, expected)
+    out = torch.empty_like(seeds)
+    compiled.local_walk(seeds, weight, offsets, out, num_steps, clamp)
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == torch.float32 else {}
+    torch.testing.assert_close(out, expected, **tol)
+    if num_steps:  # the walk moved mass, and the seeds stay when clamped
+        assert not torch.equal(out, seeds)
+        assert torch.equal(out[labelled.expand_as(out)],
+                           seeds[labelled.expand_as(seeds)]) == clamp
+
+
+def test_local_walk_kernel_rejects_bad_input(compiled):
+    offsets = grid_offsets(3, 1, 1)
+    seeds = torch.zeros(1, 2, 4, 4)
+    with pytest.raises(RuntimeError, match='num_steps'):
+        compiled.local_walk(seeds, torch.ones(1, 9, 4, 4), offsets,
+                            torch.empty_like(seeds), -1, True)
+    with pytest.raises(RuntimeError, match='share'):
+        compiled.local_walk(seeds, torch.ones(1, 9, 4, 4), offsets,
+                            torch.empty(1, 3, 4, 4), 1, True)
+    with pytest.raises(RuntimeError, match='taps'):
+        compiled.local_walk(seeds, torch.ones(1, 8, 4, 4), offsets,
+                            torch.empty_like(seeds), 1, True)
+
+
+def test_random_walk_color_fused_matches_per_step(compiled, monkeypatch):
+    """random_walk_color through the fused kernel equals the per-step
+    path (the one autograd and the GPU take)."""
+    g = torch.Generator().manual_seed(0)
+    img = torch.rand(2, 3, 10, 11, generator=g)
+    seeds = torch.zeros(2, 4, 10, 11)
+    seeds[0, 0, 1, 1] = seeds[0, 3, 8, 9] = seeds[1, 2, 5, 5] = 1
+    fused = random_walk_color(img, seeds, num_steps=30, radius=2)
+    assert compiled.calls['local_walk'] == 1
+    with torch.enable_grad():
+        stepwise = random_walk_color(img, seeds.requires_grad_(),
+                                     num_steps=30, radius=2)
+    assert compiled.calls['local_weighted_sum_forward'] == 30
+    torch.testing.assert_close(fused, stepwise.detach())
 
 
 @pytest.mark.parametrize('num_classes', [1, 5, 8, 16, 21, 24, 30, 50])

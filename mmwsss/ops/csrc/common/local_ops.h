@@ -22,6 +22,10 @@ void local_weighted_sum_backward_input_cpu(const at::Tensor& grad_out, const at:
 // (d out / d weight with a = grad_out, b = input)
 void local_dot_cpu(const at::Tensor& a, const at::Tensor& b, const at::Tensor& offsets,
                    at::Tensor& res, int64_t stride, int64_t pad_mode);
+// num_steps local weighted sums (zero padding, stride 1) of seeds (B, C, H, W); with clamp,
+// the pixels whose seed scores sum to > 0 are reset to their seeds after every step
+void local_walk_cpu(const at::Tensor& seeds, const at::Tensor& weight, const at::Tensor& offsets,
+                    at::Tensor& out, int64_t num_steps, bool clamp);
 
 #ifdef WITH_CUDA
 void local_weighted_sum_forward_cuda(const at::Tensor& input, const at::Tensor& weight,

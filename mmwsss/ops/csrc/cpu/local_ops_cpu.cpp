@@ -4,6 +4,7 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "local_ops.h"
 
@@ -139,7 +140,48 @@ void local_dot_kernel(const scalar_t* a, const scalar_t* bt, const int* off, sca
   });
 }
 
+template <typename scalar_t>
+void walk_kernel(const scalar_t* seeds, const scalar_t* w, const int* off, scalar_t* cur,
+                 scalar_t* nxt, int64_t B, int64_t C, int64_t H, int64_t W, int64_t T,
+                 int64_t num_steps, bool clamp) {
+  const int64_t HW = H * W;
+  // the labelled pixels (seed scores summing to > 0), as (b, pixel) pairs
+  std::vector<int64_t> labelled;
+  if (clamp) {
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t p = 0; p < HW; ++p) {
+        scalar_t s = 0;
+        for (int64_t c = 0; c < C; ++c) s += seeds[(b * C + c) * HW + p];
+        if (s > 0) labelled.push_back(b * HW + p);
+      }
+  }
+  std::copy_n(seeds, B * C * HW, cur);
+  for (int64_t step = 0; step < num_steps; ++step) {
+    forward_kernel<scalar_t>(cur, w, off, nxt, B, C, H, W, T, H, W, 1, 0);
+    for (const int64_t bp : labelled) {
+      const int64_t b = bp / HW, p = bp % HW;
+      for (int64_t c = 0; c < C; ++c) nxt[(b * C + c) * HW + p] = seeds[(b * C + c) * HW + p];
+    }
+    std::swap(cur, nxt);
+  }
+}
+
 }  // namespace
+
+void local_walk_cpu(const at::Tensor& seeds, const at::Tensor& weight, const at::Tensor& offsets,
+                    at::Tensor& out, int64_t num_steps, bool clamp) {
+  const auto off = offsets.contiguous();
+  at::Tensor buf = at::empty_like(seeds);
+  AT_DISPATCH_FLOATING_TYPES(seeds.scalar_type(), "local_walk_cpu", [&] {
+    scalar_t* a = out.data_ptr<scalar_t>();
+    scalar_t* b = buf.data_ptr<scalar_t>();
+    walk_kernel<scalar_t>(seeds.data_ptr<scalar_t>(), weight.data_ptr<scalar_t>(),
+                          off.data_ptr<int>(), a, b, seeds.size(0), seeds.size(1),
+                          seeds.size(2), seeds.size(3), weight.size(1), num_steps, clamp);
+    // after an odd number of steps the result is in the second buffer
+    if (num_steps % 2 == 1) out.copy_(buf);
+  });
+}
 
 void local_weighted_sum_forward_cpu(const at::Tensor& input, const at::Tensor& weight,
                                     const at::Tensor& offsets, at::Tensor& out, int64_t stride,

@@ -97,6 +97,17 @@ void local_dot(const at::Tensor& a, const at::Tensor& b, const at::Tensor& offse
   }
 }
 
+void local_walk(const at::Tensor& seeds, const at::Tensor& weight, const at::Tensor& offsets,
+                at::Tensor out, int64_t num_steps, bool clamp) {
+  check_inputs("local_walk", seeds, weight, offsets, out, 1, 0);
+  TORCH_CHECK(seeds.sizes() == out.sizes() && weight.size(2) == seeds.size(2) &&
+                  weight.size(3) == seeds.size(3),
+              "local_walk: seeds, weight and out must share (B, C, H, W) / (H, W)");
+  TORCH_CHECK(seeds.device().is_cpu(), "local_walk: CPU tensors only, got ", seeds.device());
+  TORCH_CHECK(num_steps >= 0, "local_walk: num_steps must be >= 0");
+  local_walk_cpu(seeds, weight, offsets, out, num_steps, clamp);
+}
+
 bool with_cuda() {
 #ifdef WITH_CUDA
   return true;
