@@ -71,7 +71,7 @@ def build_dataset(suite, kind, start, limit):
     return dataset.get_subset(list(range(start, end)))
 
 
-def run(suite, kind, methods, start, limit):
+def run(suite, kind, methods, start, limit, grabcut_iters=5):
     dataset = build_dataset(suite, kind, start, limit)
     background = SUITES[suite][2]
     num_classes = len(dataset.metainfo['classes'])
@@ -91,7 +91,8 @@ def run(suite, kind, methods, start, limit):
             mask = weak_to_pseudo_mask(image, weak, num_classes, m,
                                        r.get('gt_bboxes'),
                                        r.get('gt_bboxes_labels'),
-                                       background=background)
+                                       background=background,
+                                       grabcut_iters=grabcut_iters)
             secs[m] += time.perf_counter() - start
             metrics[m].process(None, [
                 dict(pred_sem_seg=dict(data=torch.from_numpy(mask)),
@@ -116,6 +117,9 @@ def main():
     parser.add_argument('--start', type=int, default=0,
                         help='first image (of the sorted training list)')
     parser.add_argument('--limit', type=int, help='N images per suite')
+    parser.add_argument('--grabcut-iters', type=int, default=5,
+                        help="cut iterations of the 'grabcut*' methods "
+                        "(not of auto and the classics)")
     parser.add_argument('--out', help='write the results as JSON')
     args = parser.parse_args()
     register_all_modules()
@@ -127,7 +131,8 @@ def main():
     torch.set_num_threads(os.cpu_count() or 1)
     results = dict(machine=f'{platform.machine()}, {os.cpu_count()} cores, '
                    f'torch {torch.__version__}', start=args.start,
-                   limit=args.limit, rows=[])
+                   limit=args.limit, grabcut_iters=args.grabcut_iters,
+                   rows=[])
     for suite in args.suites:
         for kind in args.kinds:
             methods = args.methods or [
@@ -135,16 +140,25 @@ def main():
             ] + ['auto', CLASSIC[kind]]
             methods = [m for m in methods
                        if not m.startswith('opencv') or m == CLASSIC[kind]]
-            scores, n = run(suite, kind, methods, args.start, args.limit)
+            scores, n = run(suite, kind, methods, args.start, args.limit,
+                            args.grabcut_iters)
+            classic = scores.get(CLASSIC[kind])
             for m, v in scores.items():
+                if classic is not None:  # against the classic, same images
+                    v['mIoU_minus_classic'] = v['mIoU'] - classic['mIoU']
+                    v['classic_time_ratio'] = (classic['sec_per_image'] /
+                                               v['sec_per_image'])
                 results['rows'].append(dict(suite=suite, kind=kind, method=m,
                                             images=n, **v))
                 print(f'{suite:7s} {kind:10s} {m:13s} mIoU {v["mIoU"]:6.2f} '
                       f'{v["sec_per_image"]:.3f} s/img', flush=True)
-    lines = ['| suite | labels | method | mIoU | s / image |',
-             '| --- | --- | --- | --- | --- |']
+    lines = ['| suite | labels | method | mIoU | s / image | mIoU - classic '
+             '| classic time / time |', '| --- | --- | --- | --- | --- | --- '
+             '| --- |']
     lines += [f'| {r["suite"]} | {r["kind"]} | {r["method"]} | '
-              f'{r["mIoU"]:.2f} | {r["sec_per_image"]:.3f} |'
+              f'{r["mIoU"]:.2f} | {r["sec_per_image"]:.3f} | '
+              f'{r.get("mIoU_minus_classic", float("nan")):+.2f} | '
+              f'{r.get("classic_time_ratio", float("nan")):.2f} |'
               for r in results['rows']]
     print('\n'.join(lines))
     if args.out:

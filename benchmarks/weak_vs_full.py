@@ -190,7 +190,7 @@ BOX_PSEUDO = {
     'camvid-lite0': (
         f'configs/baseline/pce_{LITE0}_point.py',
         'work_dirs/camvid_box_pseudo_masks',
-        ['--box-background', 'none', '--cfg-options',
+        ['--method', 'rw+crf', '--box-background', 'none', '--cfg-options',
          'train_dataloader.dataset.weak_label=boxes']),
 }
 CRF_OPTIONS = ['model.type=CRFEncoderDecoder', 'model.crf.num_iters=10']

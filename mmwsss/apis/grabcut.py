@@ -117,10 +117,15 @@ def grabcut_seeds(image: np.ndarray,
             (area averaging; seeds by :func:`downscale_seeds`), and bring
             the labels back by nearest neighbour; the seeds keep their labels
             at full resolution. Defaults to 1 (the classic).
-        scores (np.ndarray, optional): (C, H, W) class scores (e.g. random
-            walk probabilities) that settle the pixels claimed by several
-            cuts or by none: the best-scoring claiming class (or class with
-            seeds); None uses the nearest seed (the classic).
+        scores (np.ndarray, optional): (C, H, W) class probabilities (e.g.
+            of the random walk): a pixel takes the seed class with the
+            highest claim + score, where a claim is 1 where the class's cut
+            keeps the pixel and 0 elsewhere (between 0 and 1 near the edges
+            of cuts made at ``scale < 1``, bilinearly upsampled). Scores thus
+            settle the pixels claimed by several cuts or by none, and the
+            coarse cuts' staircase edges. None: contested and unclaimed
+            pixels take the class of the nearest claiming (or any) seed
+            (the classic).
         ignore_index (int): Unlabelled value. Defaults to 255.
 
     Returns:
@@ -142,26 +147,30 @@ def grabcut_seeds(image: np.ndarray,
             cv2.resize(image, size, interpolation=cv2.INTER_AREA),
             downscale_seeds(seeds, size[::-1], ignore_index), classes,
             num_iters, ignore_index)
+        # with scores: soft claims (bilinear), so that the scores also
+        # settle the pixels of the coarse cuts' staircase edges
+        interp = cv2.INTER_NEAREST if scores is None else cv2.INTER_LINEAR
         claims = np.stack([
-            cv2.resize(c.astype(np.uint8), (w, h),
-                       interpolation=cv2.INTER_NEAREST) > 0 for c in claims
+            cv2.resize(c.astype(np.float32), (w, h), interpolation=interp)
+            for c in claims
         ])
     else:
-        claims = _seed_claims(image, seeds, classes, num_iters, ignore_index)
+        claims = _seed_claims(image, seeds, classes, num_iters,
+                              ignore_index).astype(np.float32)
     labelled = seeds != ignore_index
-    claimed = claims.any(0)
     if scores is not None:
         if scores.shape[1:] != seeds.shape:
             raise ValueError(f'scores {scores.shape} do not fit seeds '
                              f'{seeds.shape}')
-        cost = -scores[classes]
-    else:  # distance to the nearest seed of every class
+        out = classes[(claims + scores[classes]).argmax(0)].astype(np.uint8)
+    else:  # the nearest seed among the claiming (or all) classes
         cost = np.stack([
             cv2.distanceTransform((seeds != c).astype(np.uint8),
                                   cv2.DIST_L2, 3) for c in classes
         ])
-    masked = np.where(claims | ~claimed[None], cost, np.inf)
-    out = classes[masked.argmin(0)].astype(np.uint8)
+        claims = claims > 0.5
+        masked = np.where(claims | ~claims.any(0)[None], cost, np.inf)
+        out = classes[masked.argmin(0)].astype(np.uint8)
     out[labelled] = seeds[labelled]
     return out
 

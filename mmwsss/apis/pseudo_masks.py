@@ -12,10 +12,17 @@ from .grabcut import grabcut_boxes, grabcut_seeds
 
 METHODS = ('auto', 'rw', 'crf', 'rw+crf', 'grabcut', 'grabcut+crf',
            'grabcut+rw', 'opencv_rect', 'opencv_seeds')
-# method='auto': per label type, the method that beat both OpenCV classics
-# on CamVid and on the toy set with the best mean mIoU, chosen on the first
-# 20 training images of each (benchmarks/bench_pseudo_masks.py).
-AUTO_METHODS = dict(points='rw+crf', scribbles='grabcut+crf', boxes='rw+crf')
+# method='auto': per label type, the method (and its settings) chosen on
+# selection images (benchmarks/bench_pseudo_masks.py, benchmarks/README.md):
+# of those that beat the OpenCV classic of the label type and take at most
+# half its time on every suite, the best mean mIoU. Boxes on a background
+# (objects, VOC) and boxes without one (every segment boxed, CamVid) are
+# separate label types: GrabCut needs a background to model.
+AUTO_METHODS = dict(
+    points=dict(method='rw+crf'),
+    scribbles=dict(method='grabcut+crf', grabcut_iters=3),
+    boxes=dict(method='grabcut', grabcut_iters=3),
+    boxes_without_background=dict(method='rw'))
 
 
 def seed_label_type(weak_map: np.ndarray, ignore_index: int = 255) -> str:
@@ -63,6 +70,7 @@ def weak_to_pseudo_mask(image: np.ndarray,
                         num_steps: int = 100,
                         radius: int = 1,
                         sigma: float = 0.1,
+                        grabcut_iters: int = 5,
                         ignore_index: int = 255) -> np.ndarray:
     """Propagate a weak label map to a dense pseudo-mask.
 
@@ -79,17 +87,19 @@ def weak_to_pseudo_mask(image: np.ndarray,
             - ``'grabcut'``: boxes: one ``cv2.grabCut`` per box on the box
               and a 10 % margin around it; seeds: one cut per class at half
               resolution, contested pixels to the nearest seed;
-              ``'grabcut+rw'`` / ``'grabcut+crf'``: seeds: the random-walk
-              (+ DenseCRF) probabilities settle the contested pixels;
-              boxes: the cut refined by the random walk / DenseCRF inside
-              the boxes;
+              ``'grabcut+rw'`` / ``'grabcut+crf'``: seeds: each pixel takes
+              the class with the highest (bilinearly upsampled) claim of the
+              cuts plus random-walk (+ DenseCRF) probability, which settles
+              the contested pixels and the cuts' staircase edges; boxes: the
+              cut refined by the random walk / DenseCRF inside the boxes;
             - ``'opencv_rect'`` (boxes) and ``'opencv_seeds'`` (seeds): the
               OpenCV classics, ``cv2.grabCut`` on the whole image from each
               rectangle, or from the seeds with probable foreground inside
               each class's seed bounding box;
             - ``'auto'`` (default): :data:`AUTO_METHODS` by label type
-              (boxes when ``boxes`` are given, else
-              :func:`seed_label_type`).
+              (boxes when ``boxes`` are given, without background when
+              ``background`` is None, else :func:`seed_label_type`), with
+              its settings in place of the arguments'.
         boxes (np.ndarray, optional): (N, 4) boxes; for the random walk and
             DenseCRF, seeds are then the central 20% of each box and
             background outside all boxes, and a pixel may only take the class
@@ -97,6 +107,8 @@ def weak_to_pseudo_mask(image: np.ndarray,
         box_labels (np.ndarray, optional): (N,) box labels.
         background (int, optional): Background label for boxes.
         num_steps, radius, sigma: Random-walk parameters.
+        grabcut_iters (int): Iterations of the ``grabcut*`` methods' cuts
+            (the classics keep OpenCV's 5). Defaults to 5.
 
     Returns:
         np.ndarray: (H, W) uint8 pseudo-mask.
@@ -104,13 +116,20 @@ def weak_to_pseudo_mask(image: np.ndarray,
     if method not in METHODS:
         raise ValueError(f'method must be one of {METHODS}, got {method!r}')
     if method == 'auto':
-        method = AUTO_METHODS['boxes' if boxes is not None else
-                              seed_label_type(weak_map, ignore_index)]
+        if boxes is not None:
+            kind = 'boxes' if background is not None else \
+                'boxes_without_background'
+        else:
+            kind = seed_label_type(weak_map, ignore_index)
+        auto = dict(AUTO_METHODS[kind])
+        method = auto.pop('method')
+        num_steps = auto.pop('num_steps', num_steps)
+        grabcut_iters = auto.pop('grabcut_iters', grabcut_iters)
     h, w = weak_map.shape
     if method.startswith(('grabcut', 'opencv')):
         return _grabcut_mask(image, weak_map, num_classes, method, boxes,
                              box_labels, background, num_steps, radius,
-                             sigma, ignore_index)
+                             sigma, grabcut_iters, ignore_index)
     allowed = None
     if boxes is not None:
         weak_map, allowed = _box_constraints(boxes, box_labels, num_classes,
@@ -168,13 +187,16 @@ def _one_hot(mask: np.ndarray, num_classes: int, ignore_index: int,
 
 
 def _grabcut_mask(image, weak_map, num_classes, method, boxes, box_labels,
-                  background, num_steps, radius, sigma, ignore_index):
+                  background, num_steps, radius, sigma, grabcut_iters,
+                  ignore_index):
     if boxes is not None:
         if method == 'opencv_seeds':
             raise ValueError("method 'opencv_seeds' needs seeds, not boxes")
-        margin = None if method == 'opencv_rect' else 0.1
+        classic = method == 'opencv_rect'
         mask = grabcut_boxes(image, boxes, box_labels, background,
-                             crop_margin=margin, ignore_index=ignore_index)
+                             num_iters=5 if classic else grabcut_iters,
+                             crop_margin=None if classic else 0.1,
+                             ignore_index=ignore_index)
     else:
         if method == 'opencv_rect':
             raise ValueError("method 'opencv_rect' needs boxes")
@@ -189,7 +211,8 @@ def _grabcut_mask(image, weak_map, num_classes, method, boxes, box_labels,
                 num_steps, radius, sigma)
             if method == 'grabcut+crf':
                 scores = dense_crf(image, scores)
-        return grabcut_seeds(image, weak_map, scale=0.5, scores=scores,
+        return grabcut_seeds(image, weak_map, num_iters=grabcut_iters,
+                             scale=0.5, scores=scores,
                              ignore_index=ignore_index)
     if method in ('grabcut', 'opencv_rect'):
         return mask

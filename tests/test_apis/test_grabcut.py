@@ -96,10 +96,45 @@ def test_half_resolution_cut_and_scores_settle_contested_pixels():
     # scores decide between claiming classes: with scores that prefer
     # class 2 everywhere, every contested or unclaimed pixel becomes 2
     scores = np.zeros((3, ) + truth.shape, np.float32)
-    scores[2] = 1
+    scores[2] = 0.9
     with_scores = grabcut_seeds(img, seeds, scores=scores)
     plain = grabcut_seeds(img, seeds)
     changed = with_scores != plain
     assert (with_scores[changed] == 2).all()
     with pytest.raises(ValueError, match='scores'):
         grabcut_seeds(img, seeds, scores=scores[:, :5])
+
+
+def test_half_resolution_claims_plus_scores():
+    """At scale 0.5 with scores, each pixel takes the class with the highest
+    bilinearly upsampled claim + score: recomputed here from the cuts at
+    half resolution, upsampled by torch (half-pixel centres, as OpenCV)."""
+    import cv2
+    import torch
+    import torch.nn.functional as F
+
+    from mmwsss.apis.grabcut import _seed_claims, downscale_seeds
+    img, truth = scene(2)
+    seeds = np.full(truth.shape, 255, np.uint8)
+    seeds[20, 15:30] = 1
+    seeds[43, 50:68] = 2
+    seeds[5, 5:75] = 0
+    rng = np.random.default_rng(0)
+    scores = rng.random((3, ) + truth.shape).astype(np.float32) * 0.6
+    cv2.setRNGSeed(0)  # GrabCut's k-means initialisation draws from it
+    out = grabcut_seeds(img, seeds, scale=0.5, scores=scores)
+    h, w = truth.shape
+    cv2.setRNGSeed(0)
+    small = cv2.resize(img, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    claims = _seed_claims(small, downscale_seeds(seeds, (h // 2, w // 2)),
+                          np.array([0, 1, 2]), 5, 255)
+    soft = F.interpolate(torch.from_numpy(claims.astype(np.float32))[None],
+                         size=(h, w), mode='bilinear',
+                         align_corners=False)[0].numpy()
+    expected = (soft + scores).argmax(0)
+    expected[seeds != 255] = seeds[seeds != 255]
+    np.testing.assert_array_equal(out, expected)
+    # the soft edges matter: nearest-neighbour claims give another map
+    hard = F.interpolate(torch.from_numpy(claims.astype(np.float32))[None],
+                         size=(h, w), mode='nearest')[0].numpy()
+    assert ((hard + scores).argmax(0) != expected).any()

@@ -68,18 +68,43 @@ def test_seed_label_type_and_auto_dispatch(monkeypatch):
     img = np.zeros((6, 6, 3), np.uint8)
     used = []
 
-    def record(image, weak_map, num_classes, method, *args, **kwargs):
-        used.append(method)
+    def record_cut(image, weak_map, num_classes, method, *args):
+        used.append((method, args[-2]))  # (method, grabcut_iters)
         return np.zeros(weak_map.shape, np.uint8)
 
-    monkeypatch.setattr(pseudo_masks, '_grabcut_mask', record)
-    monkeypatch.setattr(pseudo_masks, 'dense_crf', lambda im, p: p)
-    weak_to_pseudo_mask(img, scribble, 3)  # scribbles -> grabcut+crf
+    def record_walk(image, seeds, num_steps, radius, sigma):
+        used.append(('rw', num_steps))
+        return np.full(seeds.shape, 1 / seeds.shape[0], np.float32)
+
+    def record_crf(image, probs):
+        used.append(('crf', ))
+        return probs
+
+    monkeypatch.setattr(pseudo_masks, '_grabcut_mask', record_cut)
+    monkeypatch.setattr(pseudo_masks, '_random_walk', record_walk)
+    monkeypatch.setattr(pseudo_masks, 'dense_crf', record_crf)
+    monkeypatch.setattr(
+        pseudo_masks, 'AUTO_METHODS',
+        dict(points=dict(method='rw+crf', num_steps=7),
+             scribbles=dict(method='grabcut+crf', grabcut_iters=2),
+             boxes=dict(method='grabcut', grabcut_iters=1),
+             boxes_without_background=dict(method='rw')))
+    box = dict(boxes=np.array([[0, 0, 3, 3.]]), box_labels=np.array([1]))
+    weak_to_pseudo_mask(img, scribble, 3)
+    assert used == [('grabcut+crf', 2)]
+    used.clear()
     weak_to_pseudo_mask(img, points, 3, num_steps=1)
-    weak_to_pseudo_mask(img, points, 3, boxes=np.array([[0, 0, 3, 3.]]),
-                        box_labels=np.array([1]), num_steps=1)
-    assert used == [AUTO_METHODS['scribbles']]
-    assert AUTO_METHODS['points'] == AUTO_METHODS['boxes'] == 'rw+crf'
+    assert used == [('rw', 7), ('crf', )]  # the auto settings win
+    used.clear()
+    weak_to_pseudo_mask(img, points, 3, background=0, **box)
+    assert used == [('grabcut', 1)]
+    used.clear()
+    weak_to_pseudo_mask(img, points, 3, background=None, num_steps=5, **box)
+    assert used == [('rw', 5)]
+    # a named method keeps the arguments
+    used.clear()
+    weak_to_pseudo_mask(img, scribble, 3, 'grabcut', grabcut_iters=4)
+    assert used == [('grabcut', 4)]
 
 
 def test_classics_refuse_the_other_label_type():

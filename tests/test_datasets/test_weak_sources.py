@@ -469,6 +469,29 @@ def test_pseudo_masks_are_made_once_and_read_as_label_maps(root, tmp_path,
         assert json.load(f)['method'] == 'crf'
 
 
+def test_auto_pseudo_masks_are_made_again_when_auto_changes(
+        root, tmp_path, monkeypatch):
+    """'auto' is stored with what it stands for: a new choice of method
+    makes the cached masks again."""
+    from mmwsss.apis import pseudo_masks, weak_to_pseudo_mask
+    source = dict(type='voc_xml', dir='weak/Annotations')
+    ann = dict(type='pseudo_masks', source=source,
+               cache_dir=str(tmp_path / 'pseudo'), method='auto')
+    plain = toy(root, 'boxes', source)[2]
+    image = np.ascontiguousarray(plain['img'][..., ::-1])
+    weak = np.full(image.shape[:2], 255, np.uint8)
+    for method in ('rw', 'crf'):
+        monkeypatch.setattr(pseudo_masks, 'AUTO_METHODS',
+                            dict(boxes=dict(method=method)))
+        r = toy(root, 'boxes', ann)[2]
+        expected = weak_to_pseudo_mask(image, weak, 4, method,
+                                       plain['gt_bboxes'],
+                                       plain['gt_bboxes_labels'])
+        np.testing.assert_array_equal(r['gt_weak_seg_map'], expected)
+        with open(tmp_path / 'pseudo' / 'settings.json') as f:
+            assert json.load(f)['auto'] == dict(boxes=dict(method=method))
+
+
 def test_pseudo_masks_refuse_sources_without_labels_on_disk(root, tmp_path):
     with pytest.raises(ValueError, match='needs a source of weak labels'):
         toy(root, 'points', dict(type='pseudo_masks', cache_dir=str(tmp_path),

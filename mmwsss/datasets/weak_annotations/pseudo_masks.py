@@ -66,9 +66,13 @@ class PseudoMasks(BaseWeakAnnotation):
         self._records = {}
 
     def _settings(self) -> dict:
-        return dict(source=self.source_cfg, method=self.method,
-                    box_background=self.box_background,
-                    weak_label=self.weak_label)
+        from mmwsss.apis.pseudo_masks import AUTO_METHODS
+        settings = dict(source=self.source_cfg, method=self.method,
+                        box_background=self.box_background,
+                        weak_label=self.weak_label)
+        if self.method == 'auto':  # what 'auto' stands for, as of now
+            settings['auto'] = AUTO_METHODS
+        return settings
 
     def _make(self, info: dict, record: dict, path: str) -> None:
         from mmwsss.apis import sample_to_pseudo_mask
