@@ -11,6 +11,10 @@
   64 steps): iterated ``seeds @ T`` (the compiled CPU kernel, cuBLAS on the
   GPU) against SPML's T^64 by six squarings of the dense 4096 x 4096
   matrix, with the largest difference of the outputs.
+- The colour random walk of the pseudo-masks (one 240 x 180 image, 11
+  classes, 3 x 3 window, 100 steps, seeds clamped): the fused ``local_walk``
+  kernel (all steps in one call) against one compiled local weighted sum and
+  one ``torch.where`` per step.
 - The same random walk with ``max_elements`` below one image's N x N
   (``--rw-max-elements``, default 2**22: blocks of 1024 rows of the affinity
   matrix, recomputed at every step) against the same squaring.
@@ -38,6 +42,8 @@ CASES = {
     'rw_iterated': ('rw', 'compiled'),
     'rw_squaring': ('rw', 'unfold'),
     'rw_rows': ('rw', 'rows'),
+    'cwalk_fused': ('cwalk', 'compiled'),
+    'cwalk_steps': ('cwalk', 'steps'),
 }
 
 
@@ -47,6 +53,13 @@ def make_inputs(kind, device, batch):
         img = torch.rand(16, 3, 81, 81, generator=g)
         masks = torch.rand(16, 21, 81, 81, generator=g).softmax(1)
         return img.to(device), masks.to(device)
+    if kind == 'cwalk':
+        img = torch.rand(1, 3, 180, 240, generator=g)
+        seeds = torch.zeros(1, 11, 180, 240)
+        ys = torch.randint(0, 180, (40, ), generator=g)
+        xs = torch.randint(0, 240, (40, ), generator=g)
+        seeds[0, torch.arange(40) % 11, ys, xs] = 1
+        return img.to(device), seeds.to(device)
     # embeddings as a trained head gives them: a few regions per image, one
     # direction per region plus noise, so the walk mixes pixels of a region
     # (independent random 64-d vectors would make T the identity)
@@ -65,7 +78,18 @@ def make_inputs(kind, device, batch):
 
 def run_case(name, device, repeat, batch, max_elements=2**22):
     from mmwsss.ops import pamr, pamr_reference, random_walk
-    from mmwsss.ops import random_walk_reference
+    from mmwsss.ops import random_walk_color, random_walk_reference
+    from mmwsss.ops.random_walk import color_transition, local_weighted_sum
+
+    def color_walk_steps(img, seeds, num_steps=100):
+        weight, offsets = color_transition(img, 1, 0.1)
+        labelled = seeds.sum(1, keepdim=True) > 0
+        out = seeds
+        for _ in range(num_steps):
+            out = torch.where(labelled, seeds,
+                              local_weighted_sum(out, weight, offsets))
+        return out
+
     kind, impl = CASES[name]
     inputs = make_inputs(kind, device, batch)
     op = {
@@ -75,6 +99,9 @@ def run_case(name, device, repeat, batch, max_elements=2**22):
         ('rw', 'unfold'): lambda *x: random_walk_reference(*x, num_steps=64),
         ('rw', 'rows'): lambda *x: random_walk(
             *x, num_steps=64, max_elements=max_elements),
+        ('cwalk', 'compiled'): lambda *x: random_walk_color(
+            *x, num_steps=100),
+        ('cwalk', 'steps'): color_walk_steps,
     }[(kind, impl)]
     sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
     with torch.no_grad():
@@ -151,6 +178,8 @@ def main():
     rw = f'random walk {args.rw_batch}x64x64, 21 cl, 64 steps'
     for fast, slow, label in (
             ('pamr_compiled', 'pamr_unfold', 'PAMR 16x21x81x81, 10 it'),
+            ('cwalk_fused', 'cwalk_steps',
+             'colour random walk 1x11x180x240, 100 steps'),
             ('rw_iterated', 'rw_squaring', rw),
             ('rw_rows', 'rw_squaring',
              f'{rw}, max_elements={args.rw_max_elements} (row blocks)')):

@@ -480,6 +480,7 @@ def test_auto_pseudo_masks_are_made_again_when_auto_changes(
     plain = toy(root, 'boxes', source)[2]
     image = np.ascontiguousarray(plain['img'][..., ::-1])
     weak = np.full(image.shape[:2], 255, np.uint8)
+    made = []
     for method in ('rw', 'crf'):
         monkeypatch.setattr(pseudo_masks, 'AUTO_METHODS',
                             dict(boxes=dict(method=method)))
@@ -488,8 +489,10 @@ def test_auto_pseudo_masks_are_made_again_when_auto_changes(
                                        plain['gt_bboxes'],
                                        plain['gt_bboxes_labels'])
         np.testing.assert_array_equal(r['gt_weak_seg_map'], expected)
+        made.append(r['gt_weak_seg_map'])
         with open(tmp_path / 'pseudo' / 'settings.json') as f:
             assert json.load(f)['auto'] == dict(boxes=dict(method=method))
+    assert not np.array_equal(*made)  # the two methods' masks differ
 
 
 def test_pseudo_masks_refuse_sources_without_labels_on_disk(root, tmp_path):
