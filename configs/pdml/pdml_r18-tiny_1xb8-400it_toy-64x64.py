@@ -1,7 +1,7 @@
 # PDML from "What's the point" clicks on the toy set: the small DeepLabV3 of
-# pce_r18-tiny_1xb8-400it_toy-64x64_point.py, its ASPP's 64 outputs as the
-# raw embeddings, point cross-entropy, the cross-image triplet loss and online
-# extension from iteration 200.
+# pce_r18-tiny_1xb8-400it_toy-64x64_point.py, its ASPP's 64-channel feature
+# map as the raw embeddings, point cross-entropy, the cross-image triplet loss
+# and online extension from iteration 200.
 _base_ = ['../baseline/pce_r18-tiny_1xb8-400it_toy-64x64_point.py']
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
@@ -17,7 +17,6 @@ model = dict(
             norm_cfg=norm_cfg,
             align_corners=False),
         num_classes=4,
-        embed_dim=64,
         loss_triplet=dict(
             type='TripletMetricLoss', alpha=0.8, beta=1.0, margin=20.0,
             loss_weight=1.0),

@@ -34,9 +34,9 @@ def make_sample(points, labels, size=(8, 10), path='img.jpg'):
 def make_head(**kwargs):
     """Stride-1 decoder: the embedding map has the input's size."""
     cfg = dict(
-        decoder=dict(type='FCNHead', in_channels=3, channels=4, num_convs=1,
+        decoder=dict(type='FCNHead', in_channels=3, channels=5, num_convs=1,
                      concat_input=False, num_classes=1),
-        num_classes=3, embed_dim=5,
+        num_classes=3,
         loss_decode=dict(type='PartialCrossEntropyLoss'))
     cfg.update(kwargs)
     return PDMLHead(**cfg)
@@ -207,3 +207,55 @@ def test_predicts_with_logits():
     meta = [dict(img_shape=(8, 10), pad_shape=(8, 10))]
     out = head.predict([x], meta, {})
     assert out.shape == (1, 3, 8, 10)
+
+
+def test_feature_embeddings_are_the_decoders_feature_map():
+    torch.manual_seed(0)
+    head = make_head()
+    head.init_weights()
+    assert head.embed_dim == 5 and head.conv_seg.in_channels == 5
+    # the decoder's own classifier is gone: no parameter left unused
+    assert not any(k.startswith('decoder.conv_seg')
+                   for k in head.state_dict())
+    x = torch.randn(2, 3, 8, 10)
+    emb = head.embed([x])
+    # FCNHead without norm_cfg: one 3x3 convolution and a ReLU
+    conv = head.decoder.convs[0].conv
+    want = torch.nn.functional.conv2d(x, conv.weight, conv.bias,
+                                      padding=1).clamp(min=0)
+    torch.testing.assert_close(emb, want)
+    torch.testing.assert_close(head.forward([x]), head.conv_seg(emb))
+
+
+def test_projection_embeddings_are_the_decoders_outputs():
+    torch.manual_seed(0)
+    head = make_head(embedding='projection', embed_dim=7)
+    assert head.decoder.conv_seg.out_channels == 7
+    assert head.conv_seg.in_channels == 7
+    x = torch.randn(2, 3, 8, 10)
+    feat = head.decoder._forward_feature([x])
+    torch.testing.assert_close(head.embed([x]),
+                               head.decoder.conv_seg(feat))
+
+
+def test_feature_embeddings_of_a_head_without_forward_feature():
+    # DeepLabV3+ ends in cls_seg too: its fused feature map of `channels`
+    head = PDMLHead(
+        decoder=dict(type='DepthwiseSeparableASPPHead', in_channels=8,
+                     in_index=1, channels=6, c1_in_channels=4,
+                     c1_channels=2, dilations=(1, 2), num_classes=1),
+        num_classes=3, loss_decode=dict(type='PartialCrossEntropyLoss'))
+    x = [torch.randn(2, 4, 16, 16), torch.randn(2, 8, 8, 8)]
+    emb = head.embed(x)
+    assert emb.shape == (2, 6, 16, 16) and head.embed_dim == 6
+    assert (emb >= 0).all()  # the ReLU of its last ConvModule
+    assert not any(k.startswith('decoder.conv_seg')
+                   for k in head.state_dict())
+
+
+def test_embedding_settings_are_checked():
+    with pytest.raises(ValueError, match='embed_dim=7 differs from the '
+                       "decoder's channels=5"):
+        make_head(embed_dim=7)
+    with pytest.raises(ValueError, match='embedding must be'):
+        make_head(embedding='logits')

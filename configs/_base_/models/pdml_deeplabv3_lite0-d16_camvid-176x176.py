@@ -1,7 +1,9 @@
 # PDML on the CamVid benchmark's model (pce_deeplabv3_lite0-d16_camvid-176x176.py:
 # EfficientNet-Lite0 with ImageNet weights at output stride 16, an ASPP of 128
-# channels with BN, 11 classes): the ASPP's 128 outputs are the raw embeddings
-# f, PDMLHead's 1x1 classifier g gives the classes. Point cross-entropy plus
+# channels with BN, 11 classes): the ASPP's 128-channel feature map (BN, ReLU),
+# the input of its classifier, holds the raw embeddings f, and PDMLHead's 1x1
+# classifier g gives the classes: the partial-CE network, trained with more
+# losses. Point cross-entropy plus
 # the cross-image triplet loss (alpha 0.8, beta 1, margin 20); extension off
 # (the *_ext leaves switch it on).
 _base_ = ['./pce_deeplabv3_lite0-d16_camvid-176x176.py']
@@ -19,7 +21,6 @@ model = dict(
             norm_cfg=norm_cfg,
             align_corners=False),
         num_classes=11,
-        embed_dim=128,
         loss_triplet=dict(
             type='TripletMetricLoss', alpha=0.8, beta=1.0, margin=20.0,
             loss_weight=1.0),

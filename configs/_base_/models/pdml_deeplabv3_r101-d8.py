@@ -1,7 +1,7 @@
 # PDML (Qian et al., AAAI'19) on mmseg's DeepLabV3: dilated ResNetV1c-101
-# (ImageNet weights, output stride 8) and an ASPP decoder whose 512 output
-# channels are the raw pixel embeddings f; PDMLHead's 1x1 classifier g maps
-# them to the 59 PASCAL-Context classes. Point cross-entropy plus the
+# (ImageNet weights, output stride 8) and an ASPP decoder whose 512-channel
+# feature map (the input of its classifier) holds the raw pixel embeddings f;
+# PDMLHead's 1x1 classifier g maps them to the 59 PASCAL-Context classes. Point cross-entropy plus the
 # cross-image triplet loss (alpha 0.8, beta 1, margin 20) on the embeddings of
 # the annotated pixels. The paper's network is DeepLab's ResNet-101 with atrous
 # convolutions; mmseg's DeepLabV3 is the closest model mmseg ships. Online
@@ -26,7 +26,6 @@ model = dict(
             norm_cfg=norm_cfg,
             align_corners=False),
         num_classes=59,
-        embed_dim=512,
         loss_triplet=dict(
             type='TripletMetricLoss', alpha=0.8, beta=1.0, margin=20.0,
             loss_weight=1.0),

@@ -4,6 +4,7 @@ import copy
 from typing import Optional
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import MessageHub
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
@@ -94,10 +95,16 @@ class PDMLHead(BaseDecodeHead):
     embeddings of the annotated pixels, and online label extension.
 
     The embeddings ``f`` come from ``decoder``, any mmseg decode head
-    (ASPP, PSP, FCN, ...), whose classifier is given ``embed_dim``
-    outputs; they are raw (not normalised). This head's classifier ``g``
-    (``conv_seg``, a 1x1 convolution) maps them to class logits, with
-    gradients of every loss flowing into ``f``. During training:
+    (ASPP, PSP, FCN, UPer, DeepLabV3+, ...); they are raw (not normalised).
+    With ``embedding='features'`` (the default) they are the decoder's
+    last feature map, the input of its own classifier, which is removed:
+    the network is the decoder's segmenter with its 1x1 classifier moved
+    into this head, so partial CE and PDML train the same network. With
+    ``embedding='projection'`` the decoder keeps its classifier, given
+    ``embed_dim`` outputs, and those are the embeddings. This head's
+    classifier ``g`` (``conv_seg``, a 1x1 convolution) maps ``f`` to class
+    logits, with gradients of every loss flowing into ``f``. During
+    training:
 
     - the point cross-entropy (``loss_decode``) on the labels of
       ``gt_sem_seg`` (the rasterised points);
@@ -117,10 +124,13 @@ class PDMLHead(BaseDecodeHead):
     Prediction is a single forward pass and arg-max.
 
     Args:
-        decoder (dict): Config of an mmseg decode head; its ``num_classes``
-            is set to ``embed_dim``.
+        decoder (dict): Config of an mmseg decode head.
         num_classes (int): Number of classes.
-        embed_dim (int): Embedding channels. Defaults to 256.
+        embed_dim (int, optional): Embedding channels. With
+            ``embedding='features'`` the decoder's ``channels``, which None
+            takes (another value is refused); with ``'projection'`` the
+            decoder's ``num_classes`` is set to it (None: 256). Defaults to
+            None.
         loss_triplet (dict, optional): The triplet loss; None trains with
             the point cross-entropy alone (PointSup). Defaults to
             ``TripletMetricLoss(alpha=0.8, beta=1.0, margin=20.0)``.
@@ -130,6 +140,10 @@ class PDMLHead(BaseDecodeHead):
             ``PartialCrossEntropyLoss(loss_name='loss_extend')``). None (the
             default) switches extension off.
         dropout_ratio (float): Dropout before ``conv_seg``. Defaults to 0.
+        embedding (str): ``'features'`` (the decoder's last feature map,
+            the spec's reading of PDML: the output of ``f`` just before the
+            classifier) or ``'projection'`` (the decoder's classifier
+            outputs). Defaults to ``'features'``.
         **kwargs: ``BaseDecodeHead`` arguments (``loss_decode``,
             ``ignore_index``, ``align_corners``, ...).
     """
@@ -137,15 +151,35 @@ class PDMLHead(BaseDecodeHead):
     def __init__(self,
                  decoder: dict,
                  num_classes: int,
-                 embed_dim: int = 256,
+                 embed_dim: Optional[int] = None,
                  loss_triplet: Optional[dict] = dict(
                      type='TripletMetricLoss', alpha=0.8, beta=1.0,
                      margin=20.0, loss_weight=1.0),
                  extension: Optional[dict] = None,
                  dropout_ratio: float = 0.0,
+                 embedding: str = 'features',
                  **kwargs):
         decoder = copy.deepcopy(decoder)
-        decoder['num_classes'] = embed_dim
+        if embedding == 'features':
+            if 'channels' not in decoder:
+                raise ValueError(
+                    f'PDMLHead(embedding="features") takes the embeddings '
+                    f'from the decoder\'s last feature map, but the decoder '
+                    f'config {decoder.get("type")} sets no "channels"')
+            if embed_dim is not None and embed_dim != decoder['channels']:
+                raise ValueError(
+                    f'PDMLHead(embedding="features"): embed_dim={embed_dim} '
+                    f'differs from the decoder\'s channels='
+                    f'{decoder["channels"]}, the size of its feature map; '
+                    f'leave embed_dim unset or use embedding="projection"')
+            embed_dim = decoder['channels']
+            decoder['num_classes'] = num_classes
+        elif embedding == 'projection':
+            embed_dim = 256 if embed_dim is None else embed_dim
+            decoder['num_classes'] = embed_dim
+        else:
+            raise ValueError(f'PDMLHead: embedding must be "features" or '
+                             f'"projection", got {embedding!r}')
         decoder.setdefault('dropout_ratio', 0.0)
         super().__init__(
             in_channels=embed_dim,
@@ -154,6 +188,12 @@ class PDMLHead(BaseDecodeHead):
             dropout_ratio=dropout_ratio,
             **kwargs)
         self.decoder = MODELS.build(decoder)
+        if embedding == 'features':
+            # every mmseg head ends in cls_seg (dropout, conv_seg): without
+            # them its forward returns the feature map its classifier saw
+            self.decoder.conv_seg = nn.Identity()
+            self.decoder.dropout = None
+        self.embedding = embedding
         self.embed_dim = embed_dim
         self.loss_triplet = None if loss_triplet is None else MODELS.build(
             loss_triplet)
