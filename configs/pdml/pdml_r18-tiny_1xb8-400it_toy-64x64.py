@@ -1,7 +1,8 @@
 # PDML from "What's the point" clicks on the toy set: the small DeepLabV3 of
-# pce_r18-tiny_1xb8-400it_toy-64x64_point.py, its ASPP's 64-channel feature
-# map as the raw embeddings, point cross-entropy, the cross-image triplet loss
-# and online extension from iteration 200.
+# pce_r18-tiny_1xb8-400it_toy-64x64_point.py, its backbone's 128-channel
+# output as the raw embeddings and its ASPP as the classifier, point
+# cross-entropy, the cross-image triplet loss and online extension from
+# iteration 200.
 _base_ = ['../baseline/pce_r18-tiny_1xb8-400it_toy-64x64_point.py']
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(

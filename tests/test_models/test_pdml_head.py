@@ -110,10 +110,15 @@ def test_extension_matches_pixel_by_pixel_rule(thr, window):
         assert (got == 255).all()
 
 
-def test_losses_match_modules_on_gathered_points():
+MODES = [dict(), dict(embedding='features'),
+         dict(embedding='projection', embed_dim=5)]
+
+
+@pytest.mark.parametrize('mode', MODES)
+def test_losses_match_modules_on_gathered_points(mode):
     torch.manual_seed(0)
     # threshold 0: every near pixel predicted as one of its image's classes
-    head = make_head(extension=dict(start_iter=0, threshold=0.0))
+    head = make_head(extension=dict(start_iter=0, threshold=0.0), **mode)
     samples = batch()
     x = torch.randn(3, 3, 8, 10)
     torch.manual_seed(5)
@@ -121,8 +126,7 @@ def test_losses_match_modules_on_gathered_points():
     assert {'loss_pce', 'loss_triplet', 'loss_extend', 'acc_seg',
             'extended_pixels'} <= set(losses)
     with torch.no_grad():
-        emb = head.embed([x])
-        logits = head.cls_seg(emb)
+        emb, logits = head.embed_and_classify([x])
     gt = torch.stack([s.gt_sem_seg.data[0] for s in samples])
     want_pce = PartialCrossEntropyLoss()(logits, gt)
     torch.testing.assert_close(losses['loss_pce'], want_pce)
@@ -146,15 +150,26 @@ def test_losses_match_modules_on_gathered_points():
         (ext != 255).sum().item() / 3)
 
 
-def test_triplet_gradient_reaches_the_decoder():
+@pytest.mark.parametrize('mode', MODES[1:])
+def test_triplet_gradient_reaches_the_decoder(mode):
     head = make_head(loss_decode=dict(type='PartialCrossEntropyLoss',
-                                      loss_weight=0.0))
+                                      loss_weight=0.0), **mode)
     losses = head.loss([torch.randn(3, 3, 8, 10)], batch(), {})
     losses['loss_triplet'].backward()
     grad = head.decoder.convs[0].conv.weight.grad
     assert grad is not None and grad.abs().sum() > 0
     assert head.conv_seg.weight.grad is None or \
         head.conv_seg.weight.grad.abs().sum() == 0
+
+
+def test_backbone_embeddings_send_the_triplet_gradient_to_the_backbone():
+    head = make_head(loss_decode=dict(type='PartialCrossEntropyLoss',
+                                      loss_weight=0.0))
+    x = torch.randn(3, 3, 8, 10, requires_grad=True)
+    head.loss([x], batch(), {})['loss_triplet'].backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+    # the classifier g (the decoder) gets none of it
+    assert head.decoder.convs[0].conv.weight.grad is None
 
 
 def test_extension_waits_for_its_start_iteration():
@@ -209,9 +224,27 @@ def test_predicts_with_logits():
     assert out.shape == (1, 3, 8, 10)
 
 
-def test_feature_embeddings_are_the_decoders_feature_map():
+def test_backbone_embeddings_are_the_decoders_input():
     torch.manual_seed(0)
     head = make_head()
+    head.init_weights()
+    assert head.embed_dim == 3
+    # the decoder classifies: no classifier of this head's own
+    assert not any(k.startswith('conv_seg') for k in head.state_dict())
+    x = torch.randn(2, 3, 8, 10)
+    torch.testing.assert_close(head.embed([x]), x)
+    conv = head.decoder.convs[0].conv
+    feat = torch.nn.functional.conv2d(x, conv.weight, conv.bias,
+                                      padding=1).clamp(min=0)
+    cls = head.decoder.conv_seg
+    want = torch.nn.functional.conv2d(feat, cls.weight, cls.bias)
+    assert want.shape[1] == 3
+    torch.testing.assert_close(head.forward([x]), want)
+
+
+def test_feature_embeddings_are_the_decoders_feature_map():
+    torch.manual_seed(0)
+    head = make_head(embedding='features')
     head.init_weights()
     assert head.embed_dim == 5 and head.conv_seg.in_channels == 5
     # the decoder's own classifier is gone: no parameter left unused
@@ -244,7 +277,8 @@ def test_feature_embeddings_of_a_head_without_forward_feature():
         decoder=dict(type='DepthwiseSeparableASPPHead', in_channels=8,
                      in_index=1, channels=6, c1_in_channels=4,
                      c1_channels=2, dilations=(1, 2), num_classes=1),
-        num_classes=3, loss_decode=dict(type='PartialCrossEntropyLoss'))
+        num_classes=3, loss_decode=dict(type='PartialCrossEntropyLoss'),
+        embedding='features')
     x = [torch.randn(2, 4, 16, 16), torch.randn(2, 8, 8, 8)]
     emb = head.embed(x)
     assert emb.shape == (2, 6, 16, 16) and head.embed_dim == 6
@@ -256,6 +290,9 @@ def test_feature_embeddings_of_a_head_without_forward_feature():
 def test_embedding_settings_are_checked():
     with pytest.raises(ValueError, match='embed_dim=7 differs from the '
                        "decoder's channels=5"):
+        make_head(embed_dim=7, embedding='features')
+    with pytest.raises(ValueError, match='embed_dim=7 differs from the '
+                       "decoder's in_channels=3"):
         make_head(embed_dim=7)
     with pytest.raises(ValueError, match='embedding must be'):
         make_head(embedding='logits')

@@ -1,11 +1,11 @@
 # PDML on the CamVid benchmark's model (pce_deeplabv3_lite0-d16_camvid-176x176.py:
 # EfficientNet-Lite0 with ImageNet weights at output stride 16, an ASPP of 128
-# channels with BN, 11 classes): the ASPP's 128-channel feature map (BN, ReLU),
-# the input of its classifier, holds the raw embeddings f, and PDMLHead's 1x1
-# classifier g gives the classes: the partial-CE network, trained with more
-# losses. Point cross-entropy plus
-# the cross-image triplet loss (alpha 0.8, beta 1, margin 20); extension off
-# (the *_ext leaves switch it on).
+# channels with BN, 11 classes): the backbone's 320-channel output at stride
+# 16, the ASPP's input, holds the raw embeddings f and the whole ASPP decoder
+# is the classifier g (PDML's DeepLab: f the atrous ResNet, g its ASPP), so the
+# network is the partial-CE one, trained with more losses. Point cross-entropy
+# plus the cross-image triplet loss (alpha 0.8, beta 1, margin 20); extension
+# off (the *_ext leaves switch it on).
 _base_ = ['./pce_deeplabv3_lite0-d16_camvid-176x176.py']
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(

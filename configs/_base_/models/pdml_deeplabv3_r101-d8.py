@@ -1,12 +1,12 @@
-# PDML (Qian et al., AAAI'19) on mmseg's DeepLabV3: dilated ResNetV1c-101
-# (ImageNet weights, output stride 8) and an ASPP decoder whose 512-channel
-# feature map (the input of its classifier) holds the raw pixel embeddings f;
-# PDMLHead's 1x1 classifier g maps them to the 59 PASCAL-Context classes. Point cross-entropy plus the
-# cross-image triplet loss (alpha 0.8, beta 1, margin 20) on the embeddings of
-# the annotated pixels. The paper's network is DeepLab's ResNet-101 with atrous
-# convolutions; mmseg's DeepLabV3 is the closest model mmseg ships. Online
-# extension is off here; the *_ext leaves switch it on. No auxiliary head (the
-# paper has none).
+# PDML (Qian et al., AAAI'19) on mmseg's DeepLabV3: the dilated ResNetV1c-101
+# (ImageNet weights, output stride 8) is the feature extractor f, whose
+# 2048-channel res5 map holds the raw pixel embeddings, and the ASPP decoder is
+# the classifier g of the 59 PASCAL-Context classes. Point cross-entropy plus
+# the cross-image triplet loss (alpha 0.8, beta 1, margin 20) on the embeddings
+# of the annotated pixels. The paper's network is DeepLab's ResNet-101 with
+# atrous convolutions and an ASPP classifier; mmseg's DeepLabV3 is the closest
+# model mmseg ships. Online extension is off here; the *_ext leaves switch it
+# on. No auxiliary head (the paper has none).
 _base_ = ['mmseg::_base_/models/deeplabv3_r50-d8.py']
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(

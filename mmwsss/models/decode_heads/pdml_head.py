@@ -94,17 +94,22 @@ class PDMLHead(BaseDecodeHead):
     """Point cross-entropy, PDML's cross-image triplet loss on the
     embeddings of the annotated pixels, and online label extension.
 
-    The embeddings ``f`` come from ``decoder``, any mmseg decode head
-    (ASPP, PSP, FCN, UPer, DeepLabV3+, ...); they are raw (not normalised).
-    With ``embedding='features'`` (the default) they are the decoder's
-    last feature map, the input of its own classifier, which is removed:
-    the network is the decoder's segmenter with its 1x1 classifier moved
-    into this head, so partial CE and PDML train the same network. With
-    ``embedding='projection'`` the decoder keeps its classifier, given
-    ``embed_dim`` outputs, and those are the embeddings. This head's
-    classifier ``g`` (``conv_seg``, a 1x1 convolution) maps ``f`` to class
-    logits, with gradients of every loss flowing into ``f``. During
-    training:
+    The network is an mmseg segmenter: the backbone and ``decoder``, any
+    mmseg decode head (ASPP, PSP, FCN, UPer, DeepLabV3+, ...). Where its
+    raw (not normalised) embeddings ``f`` are taken is ``embedding``:
+
+    - ``'backbone'`` (the default; the spec's reading of PDML, whose ``f``
+      is DeepLab's atrous ResNet and ``g`` its ASPP classifier): the
+      decoder's input, the backbone feature map it reads (``in_index``),
+      and the whole decoder is the classifier ``g``;
+    - ``'features'``: the decoder's last feature map, the input of its 1x1
+      classifier, which moves into this head as ``g`` (``conv_seg``);
+    - ``'projection'``: the decoder's classifier is given ``embed_dim``
+      outputs, which are ``f``, and this head's ``conv_seg`` is ``g``.
+
+    With ``'backbone'`` and ``'features'`` the network is the partial-CE
+    segmenter itself; only the losses differ. Gradients of every loss
+    flow into ``f``. During training:
 
     - the point cross-entropy (``loss_decode``) on the labels of
       ``gt_sem_seg`` (the rasterised points);
@@ -127,8 +132,9 @@ class PDMLHead(BaseDecodeHead):
         decoder (dict): Config of an mmseg decode head.
         num_classes (int): Number of classes.
         embed_dim (int, optional): Embedding channels. With
-            ``embedding='features'`` the decoder's ``channels``, which None
-            takes (another value is refused); with ``'projection'`` the
+            ``embedding='backbone'`` the decoder's ``in_channels`` (summed
+            over a list) and with ``'features'`` its ``channels``: None
+            takes them, another value is refused. With ``'projection'`` the
             decoder's ``num_classes`` is set to it (None: 256). Defaults to
             None.
         loss_triplet (dict, optional): The triplet loss; None trains with
@@ -139,11 +145,11 @@ class PDMLHead(BaseDecodeHead):
             the runner's message hub), ``loss`` (default
             ``PartialCrossEntropyLoss(loss_name='loss_extend')``). None (the
             default) switches extension off.
-        dropout_ratio (float): Dropout before ``conv_seg``. Defaults to 0.
-        embedding (str): ``'features'`` (the decoder's last feature map,
-            the spec's reading of PDML: the output of ``f`` just before the
-            classifier) or ``'projection'`` (the decoder's classifier
-            outputs). Defaults to ``'features'``.
+        dropout_ratio (float): Dropout before the classifier: this head's
+            ``conv_seg``, or with ``'backbone'`` the decoder's (unless its
+            config sets ``dropout_ratio``). Defaults to 0.
+        embedding (str): ``'backbone'``, ``'features'`` or
+            ``'projection'``, see above. Defaults to ``'backbone'``.
         **kwargs: ``BaseDecodeHead`` arguments (``loss_decode``,
             ``ignore_index``, ``align_corners``, ...).
     """
@@ -157,42 +163,48 @@ class PDMLHead(BaseDecodeHead):
                      margin=20.0, loss_weight=1.0),
                  extension: Optional[dict] = None,
                  dropout_ratio: float = 0.0,
-                 embedding: str = 'features',
+                 embedding: str = 'backbone',
                  **kwargs):
         decoder = copy.deepcopy(decoder)
-        if embedding == 'features':
-            if 'channels' not in decoder:
+        own = dict(backbone='in_channels', features='channels')
+        if embedding in own:
+            key = own[embedding]
+            if key not in decoder:
                 raise ValueError(
-                    f'PDMLHead(embedding="features") takes the embeddings '
-                    f'from the decoder\'s last feature map, but the decoder '
-                    f'config {decoder.get("type")} sets no "channels"')
-            if embed_dim is not None and embed_dim != decoder['channels']:
+                    f'PDMLHead(embedding="{embedding}") takes the embeddings '
+                    f'from the decoder\'s {key}, but the decoder config '
+                    f'{decoder.get("type")} does not set "{key}"')
+            size = decoder[key]
+            size = sum(size) if isinstance(size, (list, tuple)) else size
+            if embed_dim is not None and embed_dim != size:
                 raise ValueError(
-                    f'PDMLHead(embedding="features"): embed_dim={embed_dim} '
-                    f'differs from the decoder\'s channels='
-                    f'{decoder["channels"]}, the size of its feature map; '
-                    f'leave embed_dim unset or use embedding="projection"')
-            embed_dim = decoder['channels']
+                    f'PDMLHead(embedding="{embedding}"): embed_dim='
+                    f'{embed_dim} differs from the decoder\'s {key}='
+                    f'{size}; leave embed_dim unset')
+            embed_dim = size
             decoder['num_classes'] = num_classes
         elif embedding == 'projection':
             embed_dim = 256 if embed_dim is None else embed_dim
             decoder['num_classes'] = embed_dim
         else:
-            raise ValueError(f'PDMLHead: embedding must be "features" or '
-                             f'"projection", got {embedding!r}')
-        decoder.setdefault('dropout_ratio', 0.0)
+            raise ValueError(f'PDMLHead: embedding must be "backbone", '
+                             f'"features" or "projection", got {embedding!r}')
+        decoder.setdefault(
+            'dropout_ratio', dropout_ratio if embedding == 'backbone' else 0.)
         super().__init__(
             in_channels=embed_dim,
             channels=embed_dim,
             num_classes=num_classes,
-            dropout_ratio=dropout_ratio,
+            dropout_ratio=0. if embedding == 'backbone' else dropout_ratio,
             **kwargs)
         self.decoder = MODELS.build(decoder)
+        # every mmseg head ends in cls_seg (dropout, conv_seg): without them
+        # its forward returns the feature map its classifier saw
         if embedding == 'features':
-            # every mmseg head ends in cls_seg (dropout, conv_seg): without
-            # them its forward returns the feature map its classifier saw
             self.decoder.conv_seg = nn.Identity()
             self.decoder.dropout = None
+        elif embedding == 'backbone':  # the decoder classifies
+            self.conv_seg = nn.Identity()
         self.embedding = embedding
         self.embed_dim = embed_dim
         self.loss_triplet = None if loss_triplet is None else MODELS.build(
@@ -218,11 +230,20 @@ class PDMLHead(BaseDecodeHead):
 
     def embed(self, inputs) -> torch.Tensor:
         """(B, embed_dim, h, w) raw embeddings ``f``."""
+        if self.embedding == 'backbone':
+            return self.decoder._transform_inputs(inputs)
         return self.decoder(inputs)
+
+    def embed_and_classify(self, inputs):
+        """The embeddings ``f`` and the class logits ``g(f)``."""
+        if self.embedding == 'backbone':
+            return self.embed(inputs), self.decoder(inputs)
+        emb = self.embed(inputs)
+        return emb, self.cls_seg(emb)
 
     def forward(self, inputs) -> torch.Tensor:
         """Class logits ``g(f)``."""
-        return self.cls_seg(self.embed(inputs))
+        return self.embed_and_classify(inputs)[1]
 
     @staticmethod
     def _current_iter() -> int:
@@ -235,8 +256,7 @@ class PDMLHead(BaseDecodeHead):
             self._current_iter() >= self.extension['start_iter'])
 
     def loss(self, inputs, batch_data_samples: SampleList, train_cfg) -> dict:
-        emb = self.embed(inputs)
-        logits = self.cls_seg(emb)
+        emb, logits = self.embed_and_classify(inputs)
         losses = self.loss_by_feat(logits, batch_data_samples)
         input_size = tuple(batch_data_samples[0].metainfo.get(
             'batch_input_shape', batch_data_samples[0].gt_sem_seg.shape))
