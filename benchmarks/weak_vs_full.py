@@ -382,6 +382,9 @@ def main():
                      f'{r["peak_rss_mib"]:.0f}') + ' |')
     if args.seeds:
         lines += [''] + summary(results, keys, suite_rows)
+    if args.cfg_options:
+        lines = ['Every run with `--cfg-options ' +
+                 ' '.join(args.cfg_options) + '`.', ''] + lines
     write_tables(args.out, lines, results)
 
 
