@@ -49,6 +49,9 @@ from mmwsss.evaluation import ContourMetric
 from mmwsss.registry import DATASETS
 from mmwsss.utils import register_all_modules
 
+# share of the images above which a class is "always present" for a warning
+ALWAYS_PRESENT = 0.95
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -132,6 +135,8 @@ def main(argv=None):
     spml = None
     if args.random_walk:
         spml = init_spml_model(*args.random_walk, device=args.device)[1]
+    tag_counts = np.zeros(len(classes), np.int64)
+    tagged_images = 0
     for res in tqdm(cam_inference(model, dataset, range(count)), total=count,
                     desc='CAMs'):
         sample, cams = res['data_sample'], res['cams']
@@ -147,11 +152,15 @@ def main(argv=None):
         if bg is None:  # no background class: weak pixels are unlabelled
             sample.pred_sem_seg.data[:, cams.amax(0) <
                                      model.cam_cfg['bg_threshold']] = 255
-        if 'gt_tags' in sample and not args.no_tags:
+        tagged = 'gt_tags' in sample and not args.no_tags
+        if tagged:
             keys = sample_tags([sample], len(classes), bg, 'cpu')[0]
         else:  # the classes the classifier found
             keys = cams.flatten(1).amax(1).cpu() > 0
         keys = keys.nonzero().flatten()
+        if tagged:
+            tag_counts[cam_classes(keys, len(classes), bg)] += 1
+            tagged_images += 1
         save_cams(cam_file(args.out_dir, path), cams, keys.tolist())
         if args.labels_dir:
             cv2.imwrite(
@@ -160,6 +169,11 @@ def main(argv=None):
         if 'gt_sem_seg' in sample:
             metric.process(None, [sample.to_dict()])
     print(f'wrote {count} CAM files to {args.out_dir}')
+    tag_share = None
+    if tagged_images:
+        tag_share = {name: round(float(n) / tagged_images, 4)
+                     for name, n in zip(classes, tag_counts)}
+        warn_always_present(tag_share, tagged_images)
     if not metric.results:
         return None
     scores = metric.compute_metrics(metric.results)
@@ -173,12 +187,35 @@ def main(argv=None):
                split=args.split, images=len(metric.results),
                boxes=args.boxes, tags=not args.no_tags,
                metrics={k: float(v) for k, v in scores.items()},
-               per_class_iou=per_class)
+               per_class_iou=per_class, tag_share=tag_share)
     print(json.dumps(out, indent=1))
     if args.out_json:
         with open(args.out_json, 'w') as f:
             json.dump(out, f, indent=1)
     return out
+
+
+def cam_classes(keys: torch.Tensor, num_classes: int, bg) -> np.ndarray:
+    """Dataset class indices of CAM channel ``keys`` (the CAM channels skip
+    the background class, if any)."""
+    keys = keys.cpu().numpy().astype(np.int64)
+    if bg is not None:
+        keys = keys + (keys >= bg)
+    return keys
+
+
+def warn_always_present(tag_share: dict, images: int,
+                        share: float = ALWAYS_PRESENT) -> list:
+    """Warns about the classes among the tags of at least ``share`` of the
+    images; returns their names."""
+    names = [n for n, s in tag_share.items() if s >= share]
+    if names and images >= 20:
+        print(f'warning: {", ".join(names)} are among the classes of at '
+              f'least {share:.0%} of the {images} images. A classifier '
+              f'trained from these tags has almost no image without them, '
+              f'so their CAMs are not localised by the tags '
+              f'(configs/cam/README.md)')
+    return names
 
 
 def _with_box_tags(sample, num_classes):

@@ -79,6 +79,31 @@ def test_cam_files_hold_the_tagged_classes(toy_root, checkpoint, tmp_path):
     assert out['images'] == 3
     assert set(out['metrics']) >= {'mIoU', 'J', 'F', 'J&F'}
     assert set(out['per_class_iou']) == set(classes)
+    # share of the images tagged with each class (background has no CAM)
+    want = {c: sum(classes.index(c) in tags[n] for n in names) / 3
+            for c in classes[1:]}
+    assert out['tag_share'] == dict(background=0.0, **{
+        c: pytest.approx(v, abs=1e-4) for c, v in want.items()})
+
+
+def test_warns_about_classes_in_almost_every_image(capsys):
+    tool = load_tool('make_cams')
+    share = dict(road=1.0, sky=0.95, fence=0.47)
+    assert tool.warn_always_present(share, 367) == ['road', 'sky']
+    assert 'road, sky are among the classes of at least 95%' in \
+        capsys.readouterr().out
+    # too few images to tell: the names, but no warning
+    assert tool.warn_always_present(share, 3) == ['road', 'sky']
+    assert capsys.readouterr().out == ''
+    assert tool.warn_always_present(dict(fence=0.47), 367) == []
+
+
+def test_cam_classes_skip_the_background_channel():
+    tool = load_tool('make_cams')
+    keys = torch.tensor([0, 1, 2])
+    assert tool.cam_classes(keys, 4, 0).tolist() == [1, 2, 3]
+    assert tool.cam_classes(keys, 4, 2).tolist() == [0, 1, 3]
+    assert tool.cam_classes(keys, 3, None).tolist() == [0, 1, 2]
 
 
 def test_box_cams_stay_inside_their_boxes(toy_root, checkpoint, tmp_path):
