@@ -7,6 +7,13 @@ Builds the config's training dataset, reads every image's dense mask and
 takes its tags as the training pipeline derives them
 (``tags_from_mask``: every class with a pixel). A class tagged in almost
 every image gives a CAM classifier almost nothing to tell apart.
+
+The table also gives the chance level of tag-restricted pseudo-labels: the
+expected IoU per class when every pixel takes one of its image's tags
+uniformly at random (computed exactly from the expected confusion counts:
+a pixel of class c in an image with k tags is labelled c with probability
+1 / k, and each tag receives 1 / k of the image's labelled pixels). CAM
+pseudo-labels, which choose among the same tags, are judged against it.
 """
 import argparse
 
@@ -30,15 +37,32 @@ def main():
     ds_cfg.pipeline = []
     dataset = DATASETS.build(ds_cfg)
     classes = dataset.metainfo['classes']
-    counts = np.zeros(len(classes))
+    num_classes = len(classes)
+    counts = np.zeros(num_classes)
+    # expected true positives, predicted and ground-truth pixels per class
+    # of the uniformly random tag labelling
+    tp, pred, true = (np.zeros(num_classes) for _ in range(3))
     for i in range(len(dataset)):
         info = dataset.get_data_info(i)
         gt = read_seg_map(info, 255)
-        counts[tags_from_mask(gt, len(classes))] += 1
+        tags = tags_from_mask(gt, num_classes)
+        counts[tags] += 1
+        pixels = np.bincount(gt[gt < num_classes].ravel(),
+                             minlength=num_classes).astype(np.float64)
+        true += pixels
+        if len(tags):
+            tp[tags] += pixels[tags] / len(tags)
+            pred[tags] += pixels.sum() / len(tags)
+    union = pred + true - tp
+    iou = np.where(union > 0, tp / np.where(union > 0, union, 1), np.nan)
     lines = [f'{len(dataset)} training images of `{args.config}`', '',
-             '| class | images tagged | share |', '| --- | --- | --- |']
-    for name, c in zip(classes, counts):
-        lines.append(f'| {name} | {int(c)} | {100 * c / len(dataset):.1f} % |')
+             '| class | images tagged | share | IoU of a random tag per '
+             'pixel (%) |', '| --- | --- | --- | --- |']
+    for name, c, v in zip(classes, counts, iou):
+        lines.append(f'| {name} | {int(c)} | {100 * c / len(dataset):.1f} % '
+                     f'| {100 * v:.1f} |')
+    lines += ['', f'Chance mIoU of tag-restricted pseudo-labels: '
+              f'{100 * np.nanmean(iou):.2f}']
     table = '\n'.join(lines)
     print(table)
     if args.out:
