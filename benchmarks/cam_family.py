@@ -140,20 +140,24 @@ def downstream(args, suffix, data_root, work_root, data_opts):
         config = osp.join(ROOT, 'configs', f'{row[2]}_{suffix}.py')
         ckpt = last_checkpoint(cam_dir)
         cues = {}
+        # the scores of the CAM pseudo-labels the cues come from
+        cue_scores = dict(tag=osp.join(cam_dir, f'cams_{key}.json'),
+                          box=osp.join(cam_dir, f'cams_box_{key}.json'))
         for kind in ('tag', 'box'):
             # the tag pseudo-labels of the 'labels' recipe are those the
             # first stage wrote
             out = osp.join(cam_dir, f'labels_{key}' if (
                 recipe == 'labels' and kind == 'tag') else f'cues_{kind}')
             cues[kind] = out
-            if osp.isdir(out) or args.collect:
+            if args.collect or osp.isdir(out) and (
+                    recipe != 'labels' or osp.isfile(cue_scores[kind])):
                 continue
             cams = osp.join(cam_dir, 'cams' if kind == 'tag' else 'cams_box')
             box = ['--boxes'] if kind == 'box' else []
             if recipe == 'labels':
                 run([osp.join(ROOT, 'tools/make_cams.py'), config, ckpt, cams,
-                     '--labels-dir', out] + box + ['--cfg-options'] +
-                    data_opts + row[3] + row[4])
+                     '--labels-dir', out, '--out-json', cue_scores[kind]] +
+                    box + ['--cfg-options'] + data_opts + row[3] + row[4])
                 continue
             opts = list(cue_opts)
             if kind == 'box':
@@ -182,10 +186,16 @@ def downstream(args, suffix, data_root, work_root, data_opts):
                     + data_opts)
             metrics = read_metrics(osp.join(work_dir, '*', 'vis_data',
                                             '*.json'))
+            cue_miou = None
+            if recipe == 'labels' and osp.isfile(cue_scores[kind]):
+                with open(cue_scores[kind]) as f:
+                    cue_miou = json.load(f)['metrics']['mIoU']
             runs.append(dict(key=f'{method}-{kind}', name=name, seed=seed,
-                             config=osp.relpath(cfg, ROOT), metrics=metrics))
+                             config=osp.relpath(cfg, ROOT), metrics=metrics,
+                             cue_miou=cue_miou))
     lines = ['| supervision | seeds | val mIoU (mean +- std) | per seed | '
-             'J&F (mean) |', '| --- | --- | --- | --- | --- |']
+             'J&F (mean) | training labels: mIoU on the training images '
+             '(mean) |', '| --- | --- | --- | --- | --- | --- |']
     for kind, method, name, _ in DOWNSTREAM_ROWS:
         rows = [r for r in runs if r['key'] == f'{method}-{kind}']
         if not rows:
@@ -193,8 +203,11 @@ def downstream(args, suffix, data_root, work_root, data_opts):
         mious = [r['metrics']['mIoU'] for r in rows]
         mean, std = mean_std(mious)
         jf = statistics.fmean(r['metrics']['J&F'] for r in rows)
+        cue = [r['cue_miou'] for r in rows if r.get('cue_miou') is not None]
+        cue = f'{statistics.fmean(cue):.2f}' if cue else '-'
         lines.append(f'| {name} | {len(rows)} | {mean:.2f} +- {std:.2f} | '
-                     f'{", ".join(f"{v:.2f}" for v in mious)} | {jf:.2f} |')
+                     f'{", ".join(f"{v:.2f}" for v in mious)} | {jf:.2f} | '
+                     f'{cue} |')
     write_tables(args.out and osp.splitext(args.out)[0] + '_downstream.md',
                  lines, runs)
 

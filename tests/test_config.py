@@ -48,6 +48,12 @@ def test_config_loads_and_builds(path):
     model = MODELS.build(copy.deepcopy(cfg.model))
     assert model.decode_head.num_classes == len(
         DATASETS.get(cfg.train_dataloader.dataset.type).METAINFO['classes'])
+    # every custom learning-rate key reaches a parameter (mmengine matches a
+    # key as a substring of the full parameter name)
+    keys = cfg.optim_wrapper.get('paramwise_cfg', {}).get('custom_keys', {})
+    names = [name for name, _ in model.named_parameters()]
+    for key in keys:
+        assert any(key in name for name in names), f'{key!r} matches nothing'
 
 
 def _iters_in_name(name):
