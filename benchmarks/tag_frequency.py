@@ -18,7 +18,9 @@ pseudo-labels, which choose among the same tags, are judged against it.
 import argparse
 
 import numpy as np
+import torch
 from mmengine.config import Config
+from mmseg.evaluation import IoUMetric
 
 from mmwsss.datasets.transforms.loading import read_seg_map
 from mmwsss.datasets.weak_annotations import tags_from_mask
@@ -53,8 +55,10 @@ def main():
         if len(tags):
             tp[tags] += pixels[tags] / len(tags)
             pred[tags] += pixels.sum() / len(tags)
-    union = pred + true - tp
-    iou = np.where(union > 0, tp / np.where(union > 0, union, 1), np.nan)
+    # mmseg's own IoU of the (expected) areas
+    iou = IoUMetric.total_area_to_metrics(
+        torch.from_numpy(tp), torch.from_numpy(pred + true - tp),
+        torch.from_numpy(pred), torch.from_numpy(true))['IoU']
     lines = [f'{len(dataset)} training images of `{args.config}`', '',
              '| class | images tagged | share | IoU of a random tag per '
              'pixel (%) |', '| --- | --- | --- | --- |']
