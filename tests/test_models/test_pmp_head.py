@@ -183,8 +183,8 @@ def test_loss_is_cross_entropy_on_the_pseudo_masks():
     images = torch.rand(2, 3, H, W)
     samples = batch()
     losses = head.loss([x], samples, {}, images=images)
-    assert {'loss_pce', 'acc_seg', 'pseudo_labelled',
-            'skipped_images'} <= set(losses)
+    assert {'loss_pce', 'acc_seg', 'pseudo_labelled', 'skipped_images',
+            'pseudo_top_class'} <= set(losses)
     with torch.no_grad():
         logits = head.forward([x])
     target = reference_masks(logits, images, samples, head)
@@ -192,6 +192,9 @@ def test_loss_is_cross_entropy_on_the_pseudo_masks():
                                PartialCrossEntropyLoss()(logits, target))
     assert losses['pseudo_labelled'].item() == pytest.approx(
         (target != 255).float().mean().item())
+    labelled = target[target != 255].tolist()
+    top = max(labelled.count(c) for c in set(labelled)) / len(labelled)
+    assert losses['pseudo_top_class'].item() == pytest.approx(top)
     losses['loss_pce'].backward()
     assert head.decoder.conv_seg.weight.grad.abs().sum() > 0
 
@@ -256,3 +259,14 @@ def test_segmentor_hands_over_unnormalised_images():
     assert 'decode.loss_pce' in losses
     torch.testing.assert_close(seen['images'][0], img.float() / 255,
                                atol=1e-5, rtol=0)
+
+
+def test_top_class_share_of_a_hand_made_mask():
+    head = make_head(distance_fields=False, use_blots=False, refiner=None,
+                     threshold=1.0)
+    # threshold 1: no pixel from the logits, only the seeds: 3 of class 1,
+    # 1 of class 2 -> the top class holds 3 / 4 of the labelled pixels
+    samples = [make_sample([(0, 0), (1, 0), (2, 0), (3, 3)], [1, 1, 1, 2])]
+    losses = head.loss([torch.zeros(1, 3, H, W)], samples, {},
+                       images=torch.rand(1, 3, H, W))
+    assert losses['pseudo_top_class'].item() == pytest.approx(0.75)

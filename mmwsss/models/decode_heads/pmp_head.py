@@ -43,7 +43,11 @@ class PMPHead(BaseDecodeHead):
     without an object point (or, without ``bg_label``, without any point) is
     skipped: its whole mask is unlabelled, and the log's ``skipped_images``
     counts them. The log also shows ``pseudo_labelled``, the labelled share
-    of the pseudo-masks' pixels. Prediction is the decoder's arg-max.
+    of the pseudo-masks' pixels, and ``pseudo_top_class``, the share of the
+    labelled pixels that the most frequent class takes: a value that climbs
+    towards 1 while ``pseudo_labelled`` does is the pseudo-masks collapsing
+    onto one class (``benchmarks/pmp_pseudo_masks.py`` scores them against
+    dense masks). Prediction is the decoder's arg-max.
 
     The three switches give the rows of PMP's ablation (Table 3):
     ``distance_fields``, ``use_blots`` and ``refiner``.
@@ -187,7 +191,11 @@ class PMPHead(BaseDecodeHead):
             losses[name] = losses[name] + value if name in losses else value
         losses['acc_seg'] = accuracy(seg_logits, target,
                                      ignore_index=self.ignore_index)
-        labelled = (target != self.ignore_index).float().mean()
+        is_labelled = target != self.ignore_index
+        labelled = is_labelled.float().mean()
         losses['pseudo_labelled'] = labelled
+        counts = torch.bincount(target[is_labelled],
+                                minlength=self.num_classes).float()
+        losses['pseudo_top_class'] = counts.max() / counts.sum().clamp_min(1)
         losses['skipped_images'] = labelled.new_tensor(float(skipped))
         return losses
