@@ -103,13 +103,13 @@ class Scores:
     def summary(self):
         results = tuple(zip(*self.metric.results))
         total = [sum(r) for r in results]
+        # a numpy array: total_area_to_metrics converts its tensors
         iou = self.metric.total_area_to_metrics(
             *total, metrics=['mIoU'])['IoU']
         return dict(
             labelled=100 * self.labelled / max(self.valid, 1),
             precision=100 * self.correct / max(self.labelled, 1),
-            miou=100 * float(np.nanmean(iou.numpy() if hasattr(
-                iou, 'numpy') else iou)),
+            miou=100 * float(np.nanmean(iou)),
             balance=(100 * self.counts / max(self.counts.sum(), 1)).tolist())
 
 
