@@ -4,7 +4,8 @@ supervision, same backbone, budget and seeds; one validation at the end.
     .venv/bin/python benchmarks/weak_vs_full.py \\
         --suite camvid|camvid-lite0|camvid-points|toy \\
         [--data-root DIR] [--out benchmarks/results/SUITE.md] \\
-        [--only KEY ...] [--seeds 0 1 ...] [--iters N] [--crf-test] \\
+        [--only KEY ...] [--seeds 0 1 ...] [--iters N [--val-interval N]] \\
+        [--crf-test] \\
         [--collect] [--timing N] \\
         [--cfg-options train_dataloader.num_workers=8 ...]
 
@@ -35,7 +36,8 @@ directory:
   embeddings (200 iterations) and predicts with DenseCRF.
 
 ``--iters`` sets the iterations of the training runs that start from
-scratch. ``--crf-test`` also evaluates every row with DenseCRF on its
+scratch (with ``--val-interval N``, validated every N iterations: a budget
+curve). ``--crf-test`` also evaluates every row with DenseCRF on its
 predictions (``model.type=CRFEncoderDecoder``), and stage 2 without it.
 ``--seeds`` runs every row once per seed (``randomness.seed``, work
 directories ``<config>_seed<N>``) and adds a summary: mean +- sample std of
@@ -311,6 +313,9 @@ def main():
                         '.json beside it)')
     parser.add_argument('--iters', type=int, help='iterations of the runs '
                         'from scratch (default: the configs\' 1k)')
+    parser.add_argument('--val-interval', type=int,
+                        help='with --iters: validate every N iterations '
+                        '(default: once, at the end)')
     parser.add_argument('--only', nargs='*',
                         help='run only these keys (in this order)')
     parser.add_argument('--seeds', nargs='*', type=int,
@@ -353,7 +358,8 @@ def main():
     scratch = []
     if args.iters:
         scratch = [f'train_cfg.max_iters={args.iters}',
-                   f'train_cfg.val_interval={args.iters}',
+                   'train_cfg.val_interval='
+                   f'{args.val_interval or args.iters}',
                    f'param_scheduler.0.end={args.iters}',
                    f'default_hooks.checkpoint.interval={args.iters}']
     results = []
