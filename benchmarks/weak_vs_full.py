@@ -388,6 +388,11 @@ def main():
                      f'{r["peak_rss_mib"]:.0f}') + ' |')
     if args.seeds:
         lines += [''] + summary(results, keys, suite_rows)
+    if args.iters:
+        lines = [f'Every run from scratch trained for {args.iters} '
+                 f'iterations (`--iters {args.iters}`'
+                 + (f' `--val-interval {args.val_interval}`'
+                    if args.val_interval else '') + ').', ''] + lines
     if args.cfg_options:
         lines = ['Every run with `--cfg-options ' +
                  ' '.join(args.cfg_options) + '`.', ''] + lines
