@@ -1,5 +1,5 @@
 # 3k iterations of SGD (lr 0.01, poly decay with power 0.9 to 1e-4), validated
-# every 250 iterations: the learning curve of the CamVid runs on an
+# every 250 iterations: a learning curve of the CamVid runs on an
 # ImageNet-pretrained backbone, on a CPU.
 optimizer = dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0005)
 optim_wrapper = dict(type='OptimWrapper', optimizer=optimizer, clip_grad=None)
