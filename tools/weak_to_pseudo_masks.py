@@ -4,20 +4,22 @@
         [--method auto|rw|crf|rw+crf|grabcut|grabcut+rw|grabcut+crf|
                   opencv_rect|opencv_seeds]
         [--box-background 0|none] [--split train|val] [--limit N]
-        [--cfg-options ...]
+        [--out-json FILE] [--cfg-options ...]
 
 Reads the weak labels of the config's training set (points, scribbles or
 boxes, as configured), propagates them with ``mmwsss.apis.weak_to_pseudo_mask``
 (``auto``, the default, picks the measured best method of the label type:
 see ``benchmarks/bench_pseudo_masks.py``), writes ``OUT_DIR/NAME.png`` and,
 where the dataset has dense masks, prints the mIoU of the pseudo-masks
-(mmseg's ``IoUMetric``). Boxes: pixels outside every box are
+(mmseg's ``IoUMetric``; with ``--out-json`` the mIoU, per-class IoU, method,
+label type and image count are saved). Boxes: pixels outside every box are
 ``--box-background`` (the dataset's background class, 0 by default; ``none``
 for datasets without one, such as CamVid: they stay unlabelled). The PNGs can
 be read back by a training config with
 ``weak_ann=dict(type='label_map', dir=OUT_DIR)``.
 """
 import argparse
+import json
 import os
 import os.path as osp
 
@@ -46,6 +48,7 @@ def parse_args(argv=None):
     parser.add_argument('--limit', type=int, help='first N images only')
     parser.add_argument('--num-steps', type=int, default=100)
     parser.add_argument('--sigma', type=float, default=0.1)
+    parser.add_argument('--out-json', help='write the scores here')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args(argv)
 
@@ -94,6 +97,19 @@ def main(argv=None):
     miou = float(metric.compute_metrics(metric.results)['mIoU'])
     print(f'pseudo-mask mIoU against the dense masks: {miou:.2f} '
           f'({args.method}, {len(metric.results)} images)')
+    if args.out_json:
+        scores = dict(
+            config=args.config, split=args.split, weak_label=ds_cfg.weak_label,
+            method=args.method, box_background=args.box_background,
+            images=len(metric.results), mIoU=round(miou, 2),
+            per_class_iou={
+                name: round(float(i / u) * 100, 2) if u > 0 else None
+                for name, i, u in zip(
+                    dataset.metainfo['classes'],
+                    sum(r[0].numpy() for r in metric.results),
+                    sum(r[1].numpy() for r in metric.results))})
+        with open(args.out_json, 'w') as f:
+            json.dump(scores, f, indent=1)
     return miou
 
 

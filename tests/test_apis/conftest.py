@@ -14,9 +14,9 @@ SPML_TOY_CONFIG = osp.join(
 SPML_TOY_ITERS = 100
 
 
-def naive_miou(pred_dir, mask_dir, num_classes):
-    """mIoU over a folder of label PNGs: per-class intersection and union
-    summed over the images, mean over the classes with a non-empty union."""
+def naive_iou(pred_dir, mask_dir, num_classes):
+    """Per-class IoU (in %) over a folder of label PNGs: intersection and
+    union summed over the images; NaN for a class with an empty union."""
     inter = np.zeros(num_classes)
     union = np.zeros(num_classes)
     for png in sorted(pred_dir.glob('*.png')):
@@ -27,8 +27,16 @@ def naive_miou(pred_dir, mask_dir, num_classes):
             p, g = (pred == c) & valid, (gt == c) & valid
             inter[c] += (p & g).sum()
             union[c] += (p | g).sum()
+    iou = np.full(num_classes, np.nan)
     present = union > 0
-    return 100 * float(np.mean(inter[present] / union[present]))
+    iou[present] = 100 * inter[present] / union[present]
+    return iou
+
+
+def naive_miou(pred_dir, mask_dir, num_classes):
+    """mIoU over a folder of label PNGs: the mean of ``naive_iou`` over the
+    classes with a non-empty union."""
+    return float(np.nanmean(naive_iou(pred_dir, mask_dir, num_classes)))
 
 
 @pytest.fixture(scope='session')

@@ -1,3 +1,4 @@
+import json
 import os
 import os.path as osp
 
@@ -6,7 +7,7 @@ import pytest
 
 from mmwsss.apis import weak_to_pseudo_mask
 from ..conftest import REPO
-from .conftest import load_tool, naive_miou
+from .conftest import load_tool, naive_iou, naive_miou
 
 
 def two_regions():
@@ -128,15 +129,26 @@ def test_tool_writes_pngs_and_scores(toy_root, tmp_path, capsys):
     out = tmp_path / 'pm'
     config = osp.join(
         REPO, 'configs/baseline/pce_r18-tiny_1xb8-400it_toy-64x64_scribble.py')
+    scores = tmp_path / 'scores.json'
     miou = load_tool('weak_to_pseudo_masks').main([
-        config, str(out), '--limit', '3', '--cfg-options',
-        f'train_dataloader.dataset.data_root={toy_root}'])
+        config, str(out), '--limit', '3', '--out-json', str(scores),
+        '--cfg-options', f'train_dataloader.dataset.data_root={toy_root}'])
     assert len(os.listdir(out)) == 3
     assert 'pseudo-mask mIoU against the dense masks' in capsys.readouterr(
     ).out
-    want = naive_miou(out, osp.join(toy_root, 'masks', 'train'), 4)
+    masks = osp.join(toy_root, 'masks', 'train')
+    want = naive_miou(out, masks, 4)
     assert abs(miou - want) < 0.01
     assert miou > 50  # measured 70.97: scribbles, auto (grabcut+crf)
+    saved = json.loads(scores.read_text())
+    assert saved['images'] == 3 and saved['method'] == 'auto'
+    assert saved['weak_label'] == 'scribbles'
+    assert abs(saved['mIoU'] - want) < 0.01
+    per_class = naive_iou(out, masks, 4)
+    assert list(saved['per_class_iou']) == ['background', 'disc', 'square',
+                                            'triangle']
+    for got, iou in zip(saved['per_class_iou'].values(), per_class):
+        assert (got is None) if np.isnan(iou) else abs(got - iou) < 0.01
 
 
 CAMVID = osp.join(osp.dirname(REPO), 'shared', 'data', 'camvid')
