@@ -95,12 +95,25 @@ def test_half_resolution_cut_and_scores_settle_contested_pixels():
         assert iou(out == c, truth == c) > 0.8, c
     # scores decide between claiming classes: with scores that prefer
     # class 2 everywhere, every contested or unclaimed pixel becomes 2
+    import cv2
+
+    from mmwsss.apis.grabcut import _seed_claims
     scores = np.zeros((3, ) + truth.shape, np.float32)
     scores[2] = 0.9
+    cv2.setRNGSeed(0)  # GrabCut's k-means initialisation draws from it
     with_scores = grabcut_seeds(img, seeds, scores=scores)
+    cv2.setRNGSeed(0)
     plain = grabcut_seeds(img, seeds)
     changed = with_scores != plain
+    assert changed.any()
     assert (with_scores[changed] == 2).all()
+    # at full resolution: each pixel takes the arg-max of its claims (0/1)
+    # plus the scores, and the seeds stay
+    cv2.setRNGSeed(0)
+    claims = _seed_claims(img, seeds, np.array([0, 1, 2]), 5, 255)
+    expected = (claims + scores).argmax(0)
+    expected[seeds != 255] = seeds[seeds != 255]
+    np.testing.assert_array_equal(with_scores, expected)
     with pytest.raises(ValueError, match='scores'):
         grabcut_seeds(img, seeds, scores=scores[:, :5])
 

@@ -54,11 +54,14 @@ def test_pseudo_labels_resize_and_crf():
     lab = pseudo_labels(scores, (8, 8))
     assert lab.dtype == np.uint8 and lab.shape == (8, 8)
     assert (lab[:, :3] == 0).all() and (lab[:, 5:] == 1).all()
+    # the image's edge lies two columns right of the scores' edge, so the
+    # CRF moves labels: the result is not the plain arg-max
     image = np.zeros((8, 8, 3), np.uint8)
-    image[:, 4:] = 255
+    image[:, 6:] = 255
     probs = F.interpolate(scores[None], size=(8, 8), mode='bilinear')[0]
     probs = (probs / probs.sum(0, keepdim=True)).numpy()
     want = dense_crf(image, probs).argmax(0)
+    assert (want != probs.argmax(0)).any()
     assert np.array_equal(pseudo_labels(scores, (8, 8), image, dict()), want)
 
 
@@ -143,6 +146,11 @@ def test_crf_segmentor_predicts_crf_labels(tmp_path):
                          num_convs=1, concat_input=False, num_classes=2),
         test_cfg=dict(mode='whole'))
     model = MODELS.build(ConfigDict(cfg)).eval()
+    # logits whose class boundary (about column 10 once upsampled) is off
+    # the image's colour edge (column 8): the CRF moves it
+    coarse = torch.tensor([[[[0.0, 0.0], [0.0, 0.0]],
+                            [[1.5, -0.3], [1.5, -0.3]]]])
+    model.decode_head.forward = lambda inputs: coarse
     s = SegDataSample()
     s.set_metainfo(dict(img_shape=(16, 16), pad_shape=(16, 16),
                         ori_shape=(16, 16), img_path=path))
@@ -151,6 +159,9 @@ def test_crf_segmentor_predicts_crf_labels(tmp_path):
         out = model.predict(inputs.float(), [s])[0]
     probs = out.seg_logits.data.softmax(0).numpy()
     want = dense_crf(image[..., ::-1].copy(), probs, num_iters=5).argmax(0)
+    # the CRF changes the network's arg-max here, so a segmentor that
+    # skipped it would fail
+    assert (want != probs.argmax(0)).any()
     assert np.array_equal(out.pred_sem_seg.data[0].numpy(), want)
 
 

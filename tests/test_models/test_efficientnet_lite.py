@@ -5,6 +5,7 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
+import timm
 import torch
 
 from mmwsss.models.backbones import EfficientNetLite
@@ -13,7 +14,6 @@ from mmwsss.models.utils.ckpt_convert import (CheckpointMismatchError,
                                               efficientnet_lite_to_timm)
 from ..conftest import REPO
 
-timm = pytest.importorskip('timm')
 
 
 def full_model(arch, state=None):

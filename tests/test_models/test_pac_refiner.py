@@ -169,9 +169,19 @@ def test_pmp_refiner_shape_and_isolated_activation():
 
 def test_image_resized_to_the_scores():
     scores, _ = rand_inputs(H=12, W=16, dtype=torch.float32)
-    image = torch.rand(2, 3, 24, 32)
+    g = torch.Generator().manual_seed(1)
+    image = torch.rand(2, 3, 24, 32, generator=g)
     out = PACRefiner()(scores, image)
     assert out.shape == scores.shape
+    # a 2x bilinear downscale (half-pixel centres) is the mean of each 2x2
+    # block: one layer guided by the large image is that layer guided by
+    # the block means, and not by every second pixel
+    one = PACRefiner(kernel_sizes=(3, ), dilations=(1, ), strides=(1, ))
+    blocks = image.reshape(2, 3, 12, 2, 16, 2).mean((3, 5))
+    out = one(scores, image)
+    torch.testing.assert_close(out, one(scores, blocks))
+    nearest = one(scores, image[..., ::2, ::2])
+    assert (out - nearest).abs().max() > 1e-3
 
 
 def test_registered_without_parameters_and_no_grad():

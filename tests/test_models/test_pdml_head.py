@@ -222,6 +222,8 @@ def test_predicts_with_logits():
     meta = [dict(img_shape=(8, 10), pad_shape=(8, 10))]
     out = head.predict([x], meta, {})
     assert out.shape == (1, 3, 8, 10)
+    # the decoder's logits at the input size (already 8 x 10 here)
+    torch.testing.assert_close(out, head.forward([x]))
 
 
 def test_backbone_embeddings_are_the_decoders_input():
@@ -266,9 +268,14 @@ def test_projection_embeddings_are_the_decoders_outputs():
     assert head.decoder.conv_seg.out_channels == 7
     assert head.conv_seg.in_channels == 7
     x = torch.randn(2, 3, 8, 10)
-    feat = head.decoder._forward_feature([x])
-    torch.testing.assert_close(head.embed([x]),
-                               head.decoder.conv_seg(feat))
+    # FCNHead without norm_cfg: one 3x3 convolution and a ReLU, then its
+    # 1x1 conv_seg to embed_dim channels
+    conv = head.decoder.convs[0].conv
+    feat = torch.nn.functional.conv2d(x, conv.weight, conv.bias,
+                                      padding=1).clamp(min=0)
+    proj = head.decoder.conv_seg
+    want = torch.nn.functional.conv2d(feat, proj.weight, proj.bias)
+    torch.testing.assert_close(head.embed([x]), want)
 
 
 def test_feature_embeddings_of_a_head_without_forward_feature():

@@ -75,8 +75,12 @@ def test_head_with_bank_refuses_to_train_without_its_hook():
     assert "dict(type='MemoryBankHook')" in msg and 'custom_hooks' in msg
     assert 'memory_batches=0' in msg
     # no bank: nothing to fill; a bank with its feeder: trains
-    assert make_head(memory_batches=0, fed=False).relation_loss(emb, samples)
-    assert make_head(memory_batches=2, fed=True).relation_loss(emb, samples)
+    for kwargs in (dict(memory_batches=0, fed=False),
+                   dict(memory_batches=2, fed=True)):
+        losses = make_head(**kwargs).relation_loss(emb, samples)
+        assert set(losses) == {f'loss_{r}' for r in LAMBDA}, kwargs
+        total = sum(losses.values())
+        assert torch.isfinite(total) and total > 0, kwargs
     with pytest.raises(ValueError, match='memory_batches'):
         make_head(memory_batches=-1)
 

@@ -54,7 +54,9 @@ def test_parity_tests_fail_without_extension():
 @pytest.mark.parametrize('size', [(7, 11), (1, 5), (13, 4)])
 def test_local_weighted_sum_matches_reference(device, stride, pad_mode, size,
                                              compiled):
-    g = torch.Generator().manual_seed(hash((stride, pad_mode, size)) % 1000)
+    # a fixed seed per case (str hashes change with PYTHONHASHSEED)
+    g = torch.Generator().manual_seed(
+        100 * stride + 10 * size[0] + size[1] + (pad_mode == 'zeros'))
     H, W = size
     x = torch.randn(3, 4, H, W, generator=g).to(device)
     offsets = torch.tensor([[0, 0], [-2, 1], [3, -3], [1, 5], [-4, -1]],
