@@ -105,11 +105,30 @@ def test_weak_labels_derived_from_masks(toy_root, kind):
     r1, r2 = ds[0], ds[0]
     gt = r1['gt_seg_map']
     np.testing.assert_array_equal(r1['gt_tags'], np.unique(gt))
-    for key in ('gt_points', 'gt_bboxes', 'gt_weak_seg_map'):
-        if key in r1:  # deterministic per image
-            np.testing.assert_array_equal(r1[key], r2[key])
+    key = dict(points='gt_points', scribbles='gt_weak_seg_map',
+               boxes='gt_bboxes', tags='gt_tags')[kind]
+    assert key in r1
+    np.testing.assert_array_equal(r1[key], r2[key])  # deterministic
     if kind == 'points':
         assert (r1['gt_points_labels'] == 0).sum() == 2
+        cols, rows = np.floor(r1['gt_points']).astype(int).T
+        np.testing.assert_array_equal(gt[rows, cols], r1['gt_points_labels'])
+    elif kind == 'scribbles':
+        weak = r1['gt_weak_seg_map']
+        labelled = weak != 255
+        assert labelled.any()
+        np.testing.assert_array_equal(weak[labelled], gt[labelled])
+        # a stroke in every class of the image
+        assert set(np.unique(weak[labelled])) == set(np.unique(gt)) - {255}
+    elif kind == 'boxes':
+        assert len(r1['gt_bboxes']) > 0
+        for (x1, y1, x2, y2), c in zip(r1['gt_bboxes'].astype(int),
+                                       r1['gt_bboxes_labels']):
+            assert c != 0  # background classes get no box
+            inside = gt[y1:y2, x1:x2] == c
+            # tight: the class touches all four sides of its box
+            assert inside[0].any() and inside[-1].any()
+            assert inside[:, 0].any() and inside[:, -1].any()
 
 
 def test_full_training_pipeline_packs(toy_root):

@@ -19,10 +19,11 @@ def test_boundary_f_cases():
     far = np.zeros_like(gt)
     far[0:5, 35:40] = True
     assert boundary_f_score(far, gt) == 0.0
-    # shifted by 1 px: inside a 1 px tolerance, outside a 0 px one
+    # shifted by 1 px: inside a 1 px tolerance
     shifted = np.roll(gt, 1, axis=1)
     assert boundary_f_score(shifted, gt, bound_th=1) == 1.0
-    f0 = boundary_f_score(shifted, gt, bound_th=0.0001)  # radius 1 at 40x40
+    # any fraction of the diagonal rounds up to at least 1 px
+    f0 = boundary_f_score(shifted, gt, bound_th=0.0001)
     assert f0 == 1.0
     # the 20x20 square against a 10x10 one inside, with 1 px tolerance:
     small = np.zeros_like(gt)
@@ -31,6 +32,32 @@ def test_boundary_f_cases():
     assert (b_gt, b_small) == (80, 40)  # 4 * 20, 4 * 10 boundary pixels
     assert boundary_f_score(small, gt, bound_th=1) == 0.0  # 5 px apart
     assert boundary_f_score(np.zeros_like(gt), np.zeros_like(gt)) == 1.0
+
+
+def brute_force_f(pred, gt, radius):
+    """Boundary F by pairwise distances: a boundary pixel is matched when a
+    boundary pixel of the other mask lies within ``radius`` (Euclidean)."""
+    bp = np.argwhere(seg2bmap(pred)).astype(float)
+    bg = np.argwhere(seg2bmap(gt)).astype(float)
+    d2 = ((bp[:, None] - bg[None]) ** 2).sum(-1)
+    precision = (d2.min(1) <= radius**2).mean()
+    recall = (d2.min(0) <= radius**2).mean()
+    return 2 * precision * recall / (precision + recall)
+
+
+def test_boundary_f_partial_match_against_brute_force():
+    gt = np.zeros((40, 40), bool)
+    gt[10:30, 10:30] = True
+    # 2 px to the right: the vertical edges are 2 px apart (unmatched at
+    # radius 1, matched at radius 2), the horizontal ones mostly overlap
+    shifted = np.roll(gt, 2, axis=1)
+    f1 = boundary_f_score(shifted, gt, bound_th=1)
+    assert 0.3 < f1 < 0.9
+    assert abs(f1 - brute_force_f(shifted, gt, 1)) < 1e-12
+    assert boundary_f_score(shifted, gt, bound_th=2) == 1.0
+    # a fraction of the diagonal: ceil(0.03 * 56.6) = 2 px
+    assert boundary_f_score(shifted, gt, bound_th=0.03) == 1.0
+    assert boundary_f_score(shifted, gt, bound_th=0.015) == f1  # 1 px
 
 
 def _sample(pred, gt, **extra):
