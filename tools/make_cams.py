@@ -45,7 +45,7 @@ from mmwsss.apis import (cam_file, cam_inference, init_spml_model,
                          random_walk_cams, restrict_cams_to_boxes, save_cams)
 from mmwsss.datasets.transforms import loading_steps
 from mmwsss.models.decode_heads.cam_head import sample_tags
-from mmwsss.evaluation import ContourMetric
+from mmwsss.evaluation import ContourMetric, per_class_iou
 from mmwsss.registry import DATASETS
 from mmwsss.utils import register_all_modules
 
@@ -177,12 +177,7 @@ def main(argv=None):
     if not metric.results:
         return None
     scores = metric.compute_metrics(metric.results)
-    inter = np.sum([r[0].numpy() for r in metric.results], 0)
-    union = np.sum([r[1].numpy() for r in metric.results], 0)
-    per_class = {
-        name: round(float(i / u) * 100, 2) if u > 0 else None
-        for name, i, u in zip(classes, inter, union)
-    }
+    per_class = per_class_iou(metric.results, classes)
     out = dict(config=args.config, checkpoint=args.checkpoint,
                split=args.split, images=len(metric.results),
                boxes=args.boxes, tags=not args.no_tags,

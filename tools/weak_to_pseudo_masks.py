@@ -33,6 +33,7 @@ from tqdm import tqdm
 from mmwsss.apis import sample_to_pseudo_mask
 from mmwsss.apis.pseudo_masks import METHODS
 from mmwsss.datasets.transforms import loading_steps
+from mmwsss.evaluation import per_class_iou
 from mmwsss.registry import DATASETS
 from mmwsss.utils import register_all_modules
 
@@ -102,12 +103,8 @@ def main(argv=None):
             config=args.config, split=args.split, weak_label=ds_cfg.weak_label,
             method=args.method, box_background=args.box_background,
             images=len(metric.results), mIoU=round(miou, 2),
-            per_class_iou={
-                name: round(float(i / u) * 100, 2) if u > 0 else None
-                for name, i, u in zip(
-                    dataset.metainfo['classes'],
-                    sum(r[0].numpy() for r in metric.results),
-                    sum(r[1].numpy() for r in metric.results))})
+            per_class_iou=per_class_iou(metric.results,
+                                        dataset.metainfo['classes']))
         with open(args.out_json, 'w') as f:
             json.dump(scores, f, indent=1)
     return miou

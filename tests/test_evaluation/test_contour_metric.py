@@ -153,3 +153,21 @@ def test_j_needs_miou():
         ContourMetric(iou_metrics=['mDice'])
     with pytest.raises(ValueError, match='bound_th must be > 0'):
         ContourMetric(bound_th=0)
+
+
+def test_per_class_iou_hand_worked():
+    """Two images, three classes: intersections and unions add up over the
+    images before the division; a class absent everywhere gives None."""
+    from mmseg.evaluation import IoUMetric
+
+    from mmwsss.evaluation import per_class_iou
+    metric = IoUMetric()
+    metric.dataset_meta = dict(classes=('a', 'b', 'c'))
+    gt1 = np.array([[0, 0, 1, 1]])
+    pred1 = np.array([[0, 1, 1, 1]])  # a: 1/2, b: 2/3
+    gt2 = np.array([[0, 0, 0, 0]])
+    pred2 = np.array([[0, 0, 0, 1]])  # a: 3/4, b: 0/1
+    metric.process(None, [_sample(pred1, gt1), _sample(pred2, gt2)])
+    got = per_class_iou(metric.results, ('a', 'b', 'c'))
+    # a: (1 + 3) / (2 + 4); b: (2 + 0) / (3 + 1); c: never seen
+    assert got == {'a': round(400 / 6, 2), 'b': 50.0, 'c': None}

@@ -15,7 +15,6 @@ from mmwsss.models.utils.ckpt_convert import (CheckpointMismatchError,
 from ..conftest import REPO
 
 
-
 def full_model(arch, state=None):
     model = timm.create_model(f'tf_efficientnet_{arch}', pretrained=False)
     if state is not None:
